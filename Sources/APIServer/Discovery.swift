@@ -1,0 +1,112 @@
+import APIMachinery
+import Registry
+
+/// Discovery documents: legacy (/api, /apis, /api/v1, /apis/<g>/<v>) and aggregated (apidiscovery v2/v2beta1).
+struct Discovery {
+    let definitions: [ResourceDefinition]
+    let serverAddress: String
+
+    /// Group versions in serving order; the core group is "".
+    var groupVersions: [(group: String, versions: [String])] {
+        var order: [String] = []
+        var versions: [String: [String]] = [:]
+        for d in definitions {
+            if versions[d.group] == nil { order.append(d.group) }
+            if !(versions[d.group]?.contains(d.version) ?? false) { versions[d.group, default: []].append(d.version) }
+        }
+        return order.map { ($0, versions[$0] ?? []) }
+    }
+
+    func resources(group: String, version: String) -> [ResourceDefinition] {
+        definitions.filter { $0.group == group && $0.version == version }
+    }
+
+    /// The aggregated discovery version the Accept header asks for, if any.
+    static func aggregatedVersion(_ accept: String?) -> String? {
+        guard let accept else { return nil }
+        for part in accept.split(separator: ",") {
+            let params = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard params.contains("as=APIGroupDiscoveryList"), params.contains("g=apidiscovery.k8s.io") else { continue }
+            if params.contains("v=v2") { return "v2" }
+            if params.contains("v=v2beta1") { return "v2beta1" }
+        }
+        return nil
+    }
+
+    static func contentType(aggregated version: String) -> String {
+        "application/json;g=apidiscovery.k8s.io;v=\(version);as=APIGroupDiscoveryList"
+    }
+
+    func apiVersions() -> JSONValue {
+        ["kind": "APIVersions", "versions": ["v1"],
+         "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": .string(serverAddress)]]]
+    }
+
+    func apiGroup(_ group: String) -> JSONValue? {
+        guard !group.isEmpty, let entry = groupVersions.first(where: { $0.group == group }) else { return nil }
+        let versions: [JSONValue] = entry.versions.map { ["groupVersion": .string("\(group)/\($0)"), "version": .string($0)] }
+        return ["kind": "APIGroup", "apiVersion": "v1", "name": .string(group), "versions": .array(versions),
+                "preferredVersion": versions.first ?? .null]
+    }
+
+    func apiGroupList() -> JSONValue {
+        let groups = groupVersions.filter { !$0.group.isEmpty }.compactMap { entry -> JSONValue? in
+            guard var g = apiGroup(entry.group) else { return nil }
+            g["kind"] = nil
+            g["apiVersion"] = nil
+            return g
+        }
+        return ["kind": "APIGroupList", "apiVersion": "v1", "groups": .array(groups)]
+    }
+
+    func resourceList(group: String, version: String) -> JSONValue? {
+        let defs = resources(group: group, version: version)
+        guard !defs.isEmpty else { return nil }
+        var items: [JSONValue] = []
+        for d in defs {
+            var r: [String: JSONValue] = ["name": .string(d.resource), "singularName": .string(d.singular),
+                                          "namespaced": .bool(d.namespaced), "kind": .string(d.kind),
+                                          "verbs": .array(d.verbs.map { .string($0) })]
+            if !d.shortNames.isEmpty { r["shortNames"] = .array(d.shortNames.map { .string($0) }) }
+            if !d.categories.isEmpty { r["categories"] = .array(d.categories.map { .string($0) }) }
+            items.append(.object(r))
+            for sub in d.subresources {
+                items.append(["name": .string("\(d.resource)/\(sub)"), "singularName": "", "namespaced": .bool(d.namespaced),
+                              "kind": .string(d.kind), "verbs": sub == "finalize" ? ["update"] : ["get", "patch", "update"]])
+            }
+        }
+        return ["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(group.isEmpty ? version : "\(group)/\(version)"),
+                "resources": .array(items)]
+    }
+
+    /// The aggregated document for the core group (`/api`) or the named groups (`/apis`).
+    func aggregated(core: Bool, version: String) -> JSONValue {
+        let items = groupVersions.filter { $0.group.isEmpty == core }.map { entry -> JSONValue in
+            let versions = entry.versions.map { v -> JSONValue in
+                let resources = resources(group: entry.group, version: v).map { d -> JSONValue in
+                    var r: [String: JSONValue] = [
+                        "resource": .string(d.resource),
+                        "responseKind": ["group": .string(d.group), "version": .string(d.version), "kind": .string(d.kind)],
+                        "scope": d.namespaced ? "Namespaced" : "Cluster",
+                        "singularResource": .string(d.singular),
+                        "verbs": .array(d.verbs.map { .string($0) }),
+                    ]
+                    if !d.shortNames.isEmpty { r["shortNames"] = .array(d.shortNames.map { .string($0) }) }
+                    if !d.categories.isEmpty { r["categories"] = .array(d.categories.map { .string($0) }) }
+                    if !d.subresources.isEmpty {
+                        r["subresources"] = .array(d.subresources.map { sub in
+                            ["subresource": .string(sub),
+                             "responseKind": ["group": .string(d.group), "version": .string(d.version), "kind": .string(d.kind)],
+                             "verbs": sub == "finalize" ? ["update"] : ["get", "patch", "update"]]
+                        })
+                    }
+                    return .object(r)
+                }
+                return ["version": .string(v), "freshness": "Current", "resources": .array(resources)]
+            }
+            return ["metadata": ["name": .string(entry.group)], "versions": .array(versions)]
+        }
+        return ["kind": "APIGroupDiscoveryList", "apiVersion": .string("apidiscovery.k8s.io/\(version)"),
+                "metadata": .object([:]), "items": .array(items)]
+    }
+}

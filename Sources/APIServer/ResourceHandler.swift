@@ -1,0 +1,188 @@
+import APIMachinery
+import Foundation
+import Hummingbird
+import NIOCore
+import Registry
+
+/// One request to a resource path: GET, LIST, WATCH, POST, PUT, PATCH, DELETE, DELETECOLLECTION.
+struct ResourceHandler {
+    let responder: APIResponder
+    let request: Request
+    let path: ResourcePath
+    let query: Query
+
+    init(responder: APIResponder, request: Request, path: ResourcePath) {
+        self.responder = responder
+        self.request = request
+        self.path = path
+        self.query = Query(request.uri.query)
+    }
+
+    var store: GenericStore { path.store }
+    var definition: ResourceDefinition { path.definition }
+    var now: Double { responder.registry.clock() }
+    var namespace: String { path.namespace ?? "" }
+
+    func handle() async throws(StatusError) -> Response {
+        let isObject = path.name != nil
+        switch request.method {
+        case .get, .head:
+            if isObject {
+                guard path.subresource == nil || path.subresource == "status" else { throw StatusError.methodNotAllowed() }
+                return try await get()
+            }
+            if try query.bool("watch") == true { return try await watch() }
+            return try await list()
+        case .post:
+            guard !isObject else { throw StatusError.methodNotAllowed() }
+            return try await create()
+        case .put:
+            guard isObject else { throw StatusError.methodNotAllowed() }
+            return try await update()
+        case .patch:
+            guard isObject, path.subresource != "finalize" else { throw StatusError.methodNotAllowed() }
+            return try await patch()
+        case .delete:
+            guard path.subresource == nil else { throw StatusError.methodNotAllowed() }
+            return isObject ? try await delete() : try await deleteCollection()
+        default:
+            throw StatusError.methodNotAllowed()
+        }
+    }
+
+    // MARK: Body
+
+    func body() async throws(StatusError) -> [UInt8] {
+        do {
+            let buffer = try await request.body.collect(upTo: BodyDecoding.maximumBodyBytes)
+            return Array(buffer.readableBytesView)
+        } catch {
+            throw StatusError.tooLarge("Request entity too large: limit is \(BodyDecoding.maximumBodyBytes)")
+        }
+    }
+
+    var contentType: String? { request.headers[.contentType] }
+
+    func target() -> GenericStore.Target {
+        switch path.subresource {
+        case "status": return .status
+        case "finalize": return .finalize
+        default: return .main
+        }
+    }
+
+    // MARK: Reads
+
+    func get() async throws(StatusError) -> Response {
+        let object = try await store.get(namespace: namespace, name: path.name ?? "")
+        if TableRendering.wantsTable(request.headers[.accept]) {
+            let include = try TableRendering.includeObject(query)
+            let table = TableRendering.table([object], definition: definition,
+                                             metadata: ["resourceVersion": .string(object.resourceVersion)], include: include, now: now)
+            return ResponseEncoding.json(table)
+        }
+        return ResponseEncoding.json(object)
+    }
+
+    func list() async throws(StatusError) -> Response {
+        let options = try query.listOptions()
+        let result = try await store.list(namespace: path.namespace, options: options)
+        if TableRendering.wantsTable(request.headers[.accept]) {
+            let include = try TableRendering.includeObject(query)
+            let table = TableRendering.table(result.items, definition: definition, metadata: ResponseEncoding.listMetadata(result),
+                                             include: include, now: now)
+            return ResponseEncoding.json(table)
+        }
+        return ResponseEncoding.list(result, definition: definition)
+    }
+
+    func watch() async throws(StatusError) -> Response {
+        let options = try query.listOptions()
+        let events = try await store.watch(namespace: path.namespace, options: options)
+        let asTable = TableRendering.wantsTable(request.headers[.accept])
+        let include = try TableRendering.includeObject(query)
+        let definition = self.definition
+        let clock = responder.registry.clock
+        let body = ResponseBody { writer in
+            var first = true
+            for await event in events {
+                var object = event.object
+                if asTable, event.type != .error, event.type != .bookmark {
+                    object = TableRendering.table([object], definition: definition,
+                                                  metadata: ["resourceVersion": .string(object.resourceVersion)],
+                                                  include: include, now: clock(), headers: first)
+                    first = false
+                }
+                var line: [UInt8] = []
+                line.reserveCapacity(512)
+                line.append(contentsOf: "{\"object\":".utf8)
+                object.write(into: &line)
+                line.append(contentsOf: ",\"type\":\"".utf8)
+                line.append(contentsOf: event.type.rawValue.utf8)
+                line.append(contentsOf: "\"}\n".utf8)
+                var buffer = ByteBufferAllocator().buffer(capacity: line.count)
+                buffer.writeBytes(line)
+                try await writer.write(buffer)
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache, private"], body: body)
+    }
+
+    // MARK: Writes
+
+    func create() async throws(StatusError) -> Response {
+        let options = try query.writeOptions()
+        let object = try BodyDecoding.object(try await body(), contentType: contentType)
+        let result = try await store.create(namespace: namespace, object: object, options: options)
+        return ResponseEncoding.json(result.object, status: .created, headers: ResponseEncoding.warningHeaders(result.warnings))
+    }
+
+    func update() async throws(StatusError) -> Response {
+        let options = try query.writeOptions()
+        let object = try BodyDecoding.object(try await body(), contentType: contentType)
+        let result = try await store.update(namespace: namespace, name: path.name ?? "", object: object, target: target(), options: options)
+        return ResponseEncoding.json(result.object, status: result.created ? .created : .ok,
+                                     headers: ResponseEncoding.warningHeaders(result.warnings))
+    }
+
+    func patch() async throws(StatusError) -> Response {
+        let options = try query.writeOptions()
+        let (type, patch) = try BodyDecoding.patch(try await body(), contentType: contentType)
+        let result = try await store.patch(namespace: namespace, name: path.name ?? "", type: type, body: patch,
+                                           target: target(), options: options)
+        return ResponseEncoding.json(result.object, status: result.created ? .created : .ok,
+                                     headers: ResponseEncoding.warningHeaders(result.warnings))
+    }
+
+    func deleteOptions() async throws(StatusError) -> DeleteOptions {
+        let bytes = try await body()
+        let isBlank = bytes.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        let body = isBlank ? nil : try BodyDecoding.object(bytes, contentType: contentType)
+        return try DeleteOptions(query: query, body: body)
+    }
+
+    func delete() async throws(StatusError) -> Response {
+        let options = try await deleteOptions()
+        let name = path.name ?? ""
+        switch try await store.delete(namespace: namespace, name: name, options: options) {
+        case .pending(let object):
+            return ResponseEncoding.json(object)
+        case .deleted(let object):
+            if definition.strategy.returnsDeletedObject { return ResponseEncoding.json(object) }
+            let status: JSONValue = [
+                "kind": "Status", "apiVersion": "v1", "metadata": .object([:]), "status": "Success",
+                "details": ["name": .string(name), "group": .string(definition.group), "kind": .string(definition.resource),
+                            "uid": .string(object.uid)],
+            ]
+            return ResponseEncoding.json(status)
+        }
+    }
+
+    func deleteCollection() async throws(StatusError) -> Response {
+        let options = try await deleteOptions()
+        let listOptions = try query.listOptions()
+        let result = try await store.deleteCollection(namespace: path.namespace, listOptions: listOptions, options: options)
+        return ResponseEncoding.list(result, definition: definition)
+    }
+}

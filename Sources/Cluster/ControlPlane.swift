@@ -1,0 +1,102 @@
+import APIMachinery
+import APIServer
+import APITypes
+import Foundation
+import Hummingbird
+import Logging
+import Registry
+import ServiceLifecycle
+import Storage
+import StorageSQLite
+import Synchronization
+
+/// The control plane of one server: the store, the registry, the API server and the loops inside the
+/// server, run as one ServiceGroup that stops cleanly on SIGTERM and SIGINT.
+public struct ControlPlane: Sendable {
+    public let configuration: ServerConfiguration
+    let logger: Logger
+
+    public init(configuration: ServerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let start = ContinuousClock.now
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        let storage = try SQLiteStorage(path: configuration.dataDirectory + "/state.db")
+        let registry = Registry(storage: storage, definitions: Registry.builtInDefinitions(), schema: BuiltInSchema())
+        try await registry.bootstrap()
+
+        let address = "\(configuration.bindAddress):\(configuration.port)"
+        let ready = Atomic<Bool>(false)
+        let responder = APIResponder(registry: registry, serverAddress: address,
+                                     readiness: { ready.load(ordering: .relaxed) }, logger: logger)
+        let server = "http://\(configuration.bindAddress.contains(":") ? "[\(configuration.bindAddress)]" : configuration.bindAddress):\(configuration.port)"
+        try Kubeconfig.write(to: configuration.kubeconfigPath, server: server)
+        let logger = self.logger
+        let kubeconfigPath = configuration.kubeconfigPath
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(configuration.bindAddress, port: configuration.port), serverName: nil),
+            onServerRunning: { _ in
+                ready.store(true, ordering: .relaxed)
+                let elapsed = ContinuousClock.now - start
+                logger.info("swiftlet API server ready on \(server) in \(elapsed)")
+                print("Wrote kubeconfig \(kubeconfigPath)")
+            },
+            logger: logger
+        )
+        let services: [any Service] = [
+            app,
+            LoopService(name: "namespace-lifecycle") { await NamespaceLifecycle(registry: registry, logger: logger).run() },
+            LoopService(name: "compaction") {
+                await Compaction(storage: storage, retained: configuration.retainedRevisions,
+                                 interval: configuration.compactionInterval, logger: logger).run()
+            },
+        ]
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        try await storage.close()
+        logger.info("swiftlet stopped")
+    }
+}
+
+/// A background loop as a Service: cancelled on graceful shutdown.
+struct LoopService: Service {
+    let name: String
+    let body: @Sendable () async -> Void
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await body()
+        }
+    }
+}
+
+/// Compacts storage history periodically, keeping the last `retained` revisions for watches.
+struct Compaction: Sendable {
+    let storage: any Storage
+    let retained: Int64
+    let interval: Duration
+    let logger: Logger
+
+    func run() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            if Task.isCancelled { return }
+            do {
+                let current = try await storage.currentRevision()
+                let target = current - retained
+                if target > (try await storage.compactedRevision()) {
+                    try await storage.compact(revision: target)
+                }
+            } catch {
+                logger.warning("compaction: \(error)")
+            }
+        }
+    }
+}

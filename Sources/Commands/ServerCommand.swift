@@ -1,0 +1,41 @@
+import ArgumentParser
+import Cluster
+import Logging
+
+/// `swiftlet server`: the control plane (and, from issue 5, a node agent).
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "server", abstract: "Run the Swiftlet control plane.")
+
+    @Option(help: "Directory for the state database.")
+    var dataDir = "/var/lib/swiftlet"
+
+    @Option(help: "Address the API server listens on.")
+    var bindAddress = "127.0.0.1"
+
+    @Option(help: "Port the API server listens on.")
+    var port = 6443
+
+    @Option(help: "Where to write the kubeconfig for clients.")
+    var writeKubeconfig = "/etc/swiftlet/swiftlet.yaml"
+
+    @Flag(help: "Run without a node agent on this machine.")
+    var disableAgent = false
+
+    @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
+    var logLevel = "info"
+
+    func run() async throws {
+        var configuration = ServerConfiguration()
+        configuration.dataDirectory = dataDir
+        configuration.bindAddress = bindAddress
+        configuration.port = port
+        configuration.kubeconfigPath = writeKubeconfig
+        configuration.disableAgent = true  // the node agent arrives with issue 5
+        var logger = Logger(label: "swiftlet")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        if !disableAgent {
+            logger.notice("this build has no node agent yet; running the control plane only (as with --disable-agent)")
+        }
+        try await ControlPlane(configuration: configuration, logger: logger).run()
+    }
+}

@@ -1,0 +1,102 @@
+import APIMachinery
+import Storage
+
+extension GenericStore {
+    /// Field selector values of an object: metadata.name, metadata.namespace and the kind's own labels.
+    public func fields(of object: JSONValue) -> [String: String] {
+        var fields = strategy.selectableFields(object)
+        fields["metadata.name"] = object.name
+        fields["metadata.namespace"] = object.namespace
+        return fields
+    }
+
+    /// Rejects field selectors on labels the kind does not support, as Kubernetes does (400).
+    func checkFieldSelector(_ selector: FieldSelector?) throws(StatusError) {
+        guard let selector else { return }
+        let supported = Set(["metadata.name", "metadata.namespace"] + strategy.fieldSelectorLabels)
+        for field in selector.fieldNames where !supported.contains(field) {
+            throw StatusError.badRequest("field label not supported: \(field)")
+        }
+    }
+
+    func matches(_ object: JSONValue, _ options: ListOptions) -> Bool {
+        if let labels = options.labelSelector, !labels.matches(object.labels) { return false }
+        if let fieldSelector = options.fieldSelector, !fieldSelector.matches(fields(of: object)) { return false }
+        return true
+    }
+
+    /// LIST: the objects in `namespace` (nil or empty: all namespaces) that the options select.
+    public func list(namespace: String?, options: ListOptions) async throws(StatusError) -> ListResponse {
+        try checkFieldSelector(options.fieldSelector)
+        let prefix = definition.prefix(namespace: namespace)
+        var revision: Int64? = nil
+        var startKey: String? = nil
+        if let token = options.continueToken, !token.isEmpty {
+            let decoded = try ContinueToken.decode(token)
+            guard decoded.startKey.hasPrefix(prefix) else {
+                throw StatusError.badRequest("continue key is not valid: the token does not belong to this list")
+            }
+            revision = decoded.revision
+            startKey = decoded.startKey
+        } else if let rv = options.resourceVersion, !rv.isEmpty, rv != "0" {
+            guard let n = Int64(rv), n > 0 else {
+                throw StatusError.badRequest("resourceVersion: Invalid value: \"\(rv)\": must be a non-negative integer")
+            }
+            if options.resourceVersionMatch == "Exact" {
+                revision = n
+            } else {
+                // NotOlderThan: the current state is at least as new, unless the RV is in the future.
+                let current = try await currentRevision()
+                if n > current {
+                    throw mapStorageError(StorageError.futureRevision(requested: n, current: current), name: "")
+                }
+            }
+        }
+        let limit = options.limit.flatMap { $0 > 0 ? $0 : nil }
+        var items: [JSONValue] = []
+        var listRevision: Int64 = 0
+        var nextKey = startKey
+        var continueToken: String? = nil
+        let pageSize = limit.map { max($0, 256) }
+        while true {
+            let page: ListResult
+            do {
+                page = try await storage.list(prefix: prefix, revision: revision, startKey: nextKey, limit: pageSize)
+            } catch let error as StorageError {
+                if case .compacted = error, options.continueToken != nil {
+                    throw StatusError.expired(ContinueToken.expiredMessage)
+                }
+                throw mapStorageError(error, name: "")
+            } catch {
+                throw mapStorageError(error, name: "")
+            }
+            listRevision = page.revision
+            revision = page.revision
+            var index = 0
+            for kv in page.items {
+                index += 1
+                let object = try decode(kv)
+                guard matches(object, options) else { continue }
+                items.append(object)
+                if let limit, items.count == limit {
+                    // More remain if this page or the store has anything after this key.
+                    if index < page.items.count || page.more {
+                        continueToken = ContinueToken(revision: listRevision, startKey: kv.key + "\u{0}").encoded()
+                    }
+                    return ListResponse(items: items, resourceVersion: listRevision, continueToken: continueToken)
+                }
+            }
+            guard page.more, let last = page.items.last else { break }
+            nextKey = last.key + "\u{0}"
+        }
+        return ListResponse(items: items, resourceVersion: listRevision, continueToken: nil)
+    }
+
+    func currentRevision() async throws(StatusError) -> Int64 {
+        do {
+            return try await storage.currentRevision()
+        } catch {
+            throw mapStorageError(error, name: "")
+        }
+    }
+}

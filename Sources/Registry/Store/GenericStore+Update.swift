@@ -1,0 +1,144 @@
+import APIMachinery
+import Storage
+
+extension GenericStore {
+    /// Which part of an object a write may change.
+    public enum Target: Sendable {
+        case main
+        case status
+        /// Only `spec.finalizers` (namespaces' /finalize).
+        case finalize
+    }
+
+    /// PUT: replaces an object. A resourceVersion in the body must match the stored one.
+    public func update(namespace: String, name: String, object input: JSONValue, target: Target = .main,
+                       options: WriteOptions) async throws(StatusError) -> WriteResult {
+        var object = input
+        try checkTypeMeta(&object)
+        let warnings = try checkUnknownFields(object, options: options)
+        try setNamespace(&object, namespace: namespace)
+        if object.name.isEmpty {
+            object.name = name
+        } else if object.name != name {
+            throw StatusError.badRequest("the name of the object (\(object.name)) does not match the name on the URL (\(name))")
+        }
+        let current = try await getKV(namespace: namespace, name: name)
+        let rv = object.resourceVersion
+        if !rv.isEmpty && rv != String(current.modRevision) {
+            throw StatusError.conflict(groupResource, name: name)
+        }
+        let old = try decode(current)
+        var result = try await write(merging: object, over: old, kv: current, target: target, options: options)
+        result.warnings += warnings
+        return result
+    }
+
+    /// Applies the rules of an update of `old` (stored at `kv`) to `new` and writes it if it changed.
+    func write(merging new: JSONValue, over old: JSONValue, kv: KeyValue, target: Target,
+               options: WriteOptions) async throws(StatusError) -> WriteResult {
+        var object = new
+        // Metadata the server owns stays as stored.
+        for field in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "selfLink"] {
+            object.metadata[field] = old["metadata"]?[field]
+        }
+        switch target {
+        case .main:
+            if strategy.hasStatusSubresource { object["status"] = old["status"] }
+            strategy.prepareForUpdate(&object, old: old)
+            if specChanged(object, old) { object.generation = max(old.generation, 1) + 1 }
+        case .status:
+            var kept = old
+            kept["status"] = object["status"]
+            object = kept
+        case .finalize:
+            var kept = old
+            kept[key: "spec", "finalizers"] = object["spec"]?["finalizers"]
+            object = kept
+        }
+        object.resourceVersion = old.resourceVersion
+        try validateOrThrow(object, old: old)
+
+        // Deleting an object whose last finalizer was just removed.
+        if object.deletionTimestamp != nil && strategy.isFinalized(object) {
+            if options.dryRun { return WriteResult(object: object, created: false) }
+            do {
+                let deleted = try await storage.delete(kv.key, expectedRevision: kv.modRevision)
+                object.resourceVersion = String(deleted.revision)
+                return WriteResult(object: object, created: false)
+            } catch {
+                throw mapStorageError(error, name: object.name)
+            }
+        }
+        if object == old || options.dryRun {
+            return WriteResult(object: object, created: false)
+        }
+        let bytes = try encode(object)
+        do {
+            let revision = try await storage.update(kv.key, value: bytes, expectedRevision: kv.modRevision)
+            object.resourceVersion = String(revision)
+            return WriteResult(object: object, created: false)
+        } catch {
+            throw mapStorageError(error, name: object.name)
+        }
+    }
+
+    /// True when anything but metadata and status differs: that is what bumps metadata.generation.
+    func specChanged(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        guard case .object(var x) = a, case .object(var y) = b else { return a != b }
+        for key in ["metadata", "status", "apiVersion", "kind"] {
+            x[key] = nil
+            y[key] = nil
+        }
+        return x != y
+    }
+
+    /// PATCH: applies a patch to the stored object and writes the result, retrying on a concurrent
+    /// write unless the patch itself pins a resourceVersion.
+    public func patch(namespace: String, name: String, type: PatchType, body: JSONValue, target: Target = .main,
+                      options: WriteOptions) async throws(StatusError) -> WriteResult {
+        var attempts = 0
+        while true {
+            attempts += 1
+            let current = try await getKV(namespace: namespace, name: name)
+            let old = try decode(current)
+            var patched = try applyPatch(type: type, body: body, to: old)
+            try checkTypeMeta(&patched)
+            let warnings = try checkUnknownFields(patched, options: options)
+            if patched.name != name {
+                throw StatusError.badRequest("the name of the object (\(patched.name)) does not match the name on the URL (\(name))")
+            }
+            try setNamespace(&patched, namespace: namespace)
+            let pinned = patched.resourceVersion
+            if !pinned.isEmpty && pinned != old.resourceVersion {
+                throw StatusError.conflict(groupResource, name: name)
+            }
+            do {
+                var result = try await write(merging: patched, over: old, kv: current, target: target, options: options)
+                result.warnings += warnings
+                return result
+            } catch let error where error.reason == "Conflict" && pinned.isEmpty == false {
+                throw error
+            } catch let error where error.reason == "Conflict" && attempts < 5 {
+                continue
+            }
+        }
+    }
+
+    func applyPatch(type: PatchType, body: JSONValue, to old: JSONValue) throws(StatusError) -> JSONValue {
+        switch type {
+        case .json:
+            return try JSONPatch.apply(body, to: old)
+        case .merge:
+            guard body.objectValue != nil else { throw StatusError.badRequest("a merge patch must be a JSON object") }
+            return MergePatch.apply(body, to: old)
+        case .strategic:
+            guard body.objectValue != nil else { throw StatusError.badRequest("a strategic merge patch must be a JSON object") }
+            if let (schema, type) = schema?.patchSchema(apiVersion: definition.groupVersion, kind: definition.kind) {
+                return try StrategicMergePatch.apply(body, to: old, type: type, schema: schema)
+            }
+            return MergePatch.apply(body, to: old)
+        case .apply:
+            throw StatusError(code: 415, reason: "UnsupportedMediaType", message: "server-side apply is not supported yet")
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import APIMachinery
+import Storage
+import Synchronization
+
+extension GenericStore {
+    /// How often a bookmark is offered to watchers that allow them.
+    public static let bookmarkInterval: Duration = .seconds(5)
+
+    /// WATCH: events for the objects in `namespace` that the options select. With no resourceVersion
+    /// (or "0"), the current objects come first as ADDED; with one, every later change. A too-old
+    /// resourceVersion yields one ERROR event (410 Expired). The stream ends after timeoutSeconds.
+    public func watch(namespace: String?, options: ListOptions) async throws(StatusError) -> AsyncStream<APIWatchEvent> {
+        try checkFieldSelector(options.fieldSelector)
+        let prefix = definition.prefix(namespace: namespace)
+        let rv = options.resourceVersion ?? ""
+        var startRevision: Int64
+        var initial: [JSONValue] = []
+        let sendInitial = options.sendInitialEvents ?? (rv.isEmpty || rv == "0")
+        if sendInitial {
+            var listOptions = options
+            listOptions.limit = nil
+            listOptions.continueToken = nil
+            if rv == "0" { listOptions.resourceVersion = nil }
+            let listed = try await list(namespace: namespace, options: listOptions)
+            initial = listed.items
+            startRevision = listed.resourceVersion
+        } else {
+            guard let n = Int64(rv), n >= 0 else {
+                throw StatusError.badRequest("resourceVersion: Invalid value: \"\(rv)\": must be a non-negative integer")
+            }
+            startRevision = n
+        }
+        let (stream, continuation) = AsyncStream<APIWatchEvent>.makeStream(bufferingPolicy: .unbounded)
+        let store = self
+        let initialEventsEnd = options.sendInitialEvents == true
+        let task = Task {
+            await store.runWatch(prefix: prefix, from: startRevision, initial: initial, initialEventsEnd: initialEventsEnd,
+                                 options: options, continuation: continuation)
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    private func runWatch(prefix: String, from startRevision: Int64, initial: [JSONValue], initialEventsEnd: Bool,
+                          options: ListOptions, continuation: AsyncStream<APIWatchEvent>.Continuation) async {
+        let state = WatchState(revision: startRevision)
+        for object in initial {
+            continuation.yield(APIWatchEvent(type: .added, object: object))
+            _ = state.known.withLock { $0.insert(object.name + "/" + object.namespace) }
+        }
+        if initialEventsEnd && options.allowWatchBookmarks {
+            var bookmark = bookmarkObject(revision: startRevision)
+            bookmark[key: "metadata", "annotations"] = ["k8s.io/initial-events-end": "true"]
+            continuation.yield(APIWatchEvent(type: .bookmark, object: bookmark))
+        }
+        let events: AsyncThrowingStream<WatchEvent, Error>
+        do {
+            events = try await storage.watch(prefix: prefix, afterRevision: startRevision)
+        } catch {
+            continuation.yield(APIWatchEvent(type: .error, object: mapStorageError(error, name: "").status))
+            continuation.finish()
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            if let timeout = options.timeoutSeconds, timeout > 0 {
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(timeout))
+                }
+            }
+            if options.allowWatchBookmarks {
+                group.addTask {
+                    var sent: Int64 = -1
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: Self.bookmarkInterval)
+                        let revision = state.lastRevision.withLock { $0 }
+                        if revision != sent {
+                            sent = revision
+                            continuation.yield(APIWatchEvent(type: .bookmark, object: self.bookmarkObject(revision: revision)))
+                        }
+                    }
+                }
+            }
+            group.addTask {
+                do {
+                    for try await event in events {
+                        state.lastRevision.withLock { $0 = event.revision }
+                        guard let apiEvent = try self.translate(event, options: options, state: state) else { continue }
+                        continuation.yield(apiEvent)
+                    }
+                } catch let error as StatusError {
+                    continuation.yield(APIWatchEvent(type: .error, object: error.status))
+                } catch is CancellationError {
+                } catch {
+                    continuation.yield(APIWatchEvent(type: .error, object: self.mapStorageError(error, name: "").status))
+                }
+            }
+            // The first child to end (timeout, stream end or error) ends the watch.
+            await group.next()
+            group.cancelAll()
+        }
+        continuation.finish()
+    }
+
+    func bookmarkObject(revision: Int64) -> JSONValue {
+        ["kind": .string(definition.kind), "apiVersion": .string(definition.groupVersion),
+         "metadata": ["resourceVersion": .string(String(revision))]]
+    }
+
+    /// Maps a storage event to an API event, applying the selectors: an object that stops matching is
+    /// reported DELETED, one that starts matching ADDED.
+    func translate(_ event: WatchEvent, options: ListOptions, state: WatchState) throws(StatusError) -> APIWatchEvent? {
+        let object = try decode(event.kv)
+        let id = object.name + "/" + object.namespace
+        let selective = options.labelSelector != nil || options.fieldSelector != nil
+        let matching = matches(object, options)
+        switch event.kind {
+        case .created:
+            guard matching else { return nil }
+            _ = state.known.withLock { $0.insert(id) }
+            return APIWatchEvent(type: .added, object: object)
+        case .updated:
+            if matching {
+                let wasKnown = state.known.withLock { $0.insert(id).inserted == false }
+                return APIWatchEvent(type: wasKnown || !selective ? .modified : .added, object: object)
+            }
+            let wasKnown = state.known.withLock { $0.remove(id) != nil }
+            return wasKnown ? APIWatchEvent(type: .deleted, object: object) : nil
+        case .deleted:
+            _ = state.known.withLock { $0.remove(id) }
+            return matching ? APIWatchEvent(type: .deleted, object: object) : nil
+        }
+    }
+}
+
+/// What one watch remembers: the objects it has reported as matching, and the last revision seen.
+final class WatchState: Sendable {
+    let known = Mutex(Set<String>())
+    let lastRevision: Mutex<Int64>
+    init(revision: Int64) { lastRevision = Mutex(revision) }
+}

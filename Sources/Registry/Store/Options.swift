@@ -1,0 +1,73 @@
+import APIMachinery
+
+/// Query options of a LIST or WATCH.
+public struct ListOptions: Sendable {
+    public var labelSelector: LabelSelector?
+    public var fieldSelector: FieldSelector?
+    public var resourceVersion: String?
+    public var resourceVersionMatch: String?
+    public var limit: Int?
+    public var continueToken: String?
+    public var allowWatchBookmarks = false
+    public var sendInitialEvents: Bool?
+    public var timeoutSeconds: Int?
+    public init() {}
+}
+
+/// Options of a create, update or patch.
+public struct WriteOptions: Sendable {
+    public enum FieldValidation: String, Sendable { case strict = "Strict", warn = "Warn", ignore = "Ignore" }
+    public var dryRun = false
+    public var fieldManager: String?
+    public var fieldValidation: FieldValidation = .ignore
+    public init() {}
+}
+
+/// metav1.DeleteOptions.
+public struct DeleteOptions: Sendable {
+    public var dryRun = false
+    public var gracePeriodSeconds: Int64?
+    public var propagationPolicy: String?
+    public var preconditionUID: String?
+    public var preconditionResourceVersion: String?
+    public init() {}
+}
+
+/// What a write produced: the object and whether it was created; warnings for the client.
+public struct WriteResult: Sendable {
+    public var object: JSONValue
+    public var created: Bool
+    public var warnings: [String]
+    public init(object: JSONValue, created: Bool, warnings: [String] = []) {
+        self.object = object
+        self.created = created
+        self.warnings = warnings
+    }
+}
+
+/// One LIST answer: items (with resourceVersion set), the list's revision and paging state.
+public struct ListResponse: Sendable {
+    public var items: [JSONValue]
+    public var resourceVersion: Int64
+    public var continueToken: String?
+    public var remainingItemCount: Int64?
+}
+
+/// A watch event in API terms.
+public struct APIWatchEvent: Sendable {
+    public enum Kind: String, Sendable { case added = "ADDED", modified = "MODIFIED", deleted = "DELETED", bookmark = "BOOKMARK", error = "ERROR" }
+    public var type: Kind
+    public var object: JSONValue
+    public init(type: Kind, object: JSONValue) {
+        self.type = type
+        self.object = object
+    }
+}
+
+/// Patch content types the store applies.
+public enum PatchType: String, Sendable {
+    case json = "application/json-patch+json"
+    case merge = "application/merge-patch+json"
+    case strategic = "application/strategic-merge-patch+json"
+    case apply = "application/apply-patch+yaml"
+}

@@ -1,0 +1,129 @@
+import APIMachinery
+
+/// Everything the API server needs to know to serve one resource: names for discovery, scope, the
+/// per-kind strategy, and how it prints as a Table.
+public struct ResourceDefinition: Sendable {
+    public var group: String
+    public var version: String
+    /// Plural lower-case name used in URLs, e.g. `configmaps`.
+    public var resource: String
+    public var kind: String
+    public var singular: String
+    public var namespaced: Bool
+    public var shortNames: [String]
+    public var categories: [String]
+    public var verbs: [String]
+    /// Subresources served by the generic store (e.g. `status`).
+    public var subresources: [String]
+    public var strategy: any ResourceStrategy
+
+    public static let allVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+
+    public init(group: String, version: String, resource: String, kind: String, singular: String? = nil,
+                namespaced: Bool, shortNames: [String] = [], categories: [String] = [],
+                verbs: [String] = ResourceDefinition.allVerbs, subresources: [String] = [],
+                strategy: any ResourceStrategy) {
+        self.group = group
+        self.version = version
+        self.resource = resource
+        self.kind = kind
+        self.singular = singular ?? kind.lowercased()
+        self.namespaced = namespaced
+        self.shortNames = shortNames
+        self.categories = categories
+        self.verbs = verbs
+        self.subresources = subresources
+        self.strategy = strategy
+    }
+
+    public var groupVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
+    public var groupResource: GroupResource { GroupResource(group: group, resource: resource) }
+    public var listKind: String { kind + "List" }
+
+    /// The storage key prefix for this resource: `/registry/<group>/<resource>/`.
+    public var keyPrefix: String {
+        group.isEmpty ? "/registry/\(resource)/" : "/registry/\(group)/\(resource)/"
+    }
+
+    public func key(namespace: String, name: String) -> String {
+        namespaced ? "\(keyPrefix)\(namespace)/\(name)" : "\(keyPrefix)\(name)"
+    }
+
+    public func prefix(namespace: String?) -> String {
+        if namespaced, let namespace, !namespace.isEmpty { return "\(keyPrefix)\(namespace)/" }
+        return keyPrefix
+    }
+}
+
+/// The per-kind behaviour of a resource on write and read, as Kubernetes' registry strategies define it.
+/// Objects are API objects in JSON form.
+public protocol ResourceStrategy: Sendable {
+    /// True if the kind has a `status` subresource: writes to the main resource keep the stored status,
+    /// writes to `/status` keep everything but the status.
+    var hasStatusSubresource: Bool { get }
+    /// Delete answers with the deleted object instead of a Status.
+    var returnsDeletedObject: Bool { get }
+    /// Field selector labels beyond metadata.name and metadata.namespace.
+    var fieldSelectorLabels: [String] { get }
+    /// Errors of `metadata.name` (a DNS-1123 subdomain for most kinds).
+    func validateName(_ name: String, field: String) -> [FieldError]
+
+    /// Sets defaults and clears fields a client may not set on create.
+    func prepareForCreate(_ object: inout JSONValue)
+    /// Sets defaults on update; `old` is the stored object.
+    func prepareForUpdate(_ object: inout JSONValue, old: JSONValue)
+    /// Every field error of a new object (object metadata is validated by the store).
+    func validate(_ object: JSONValue) -> [FieldError]
+    /// Every field error of an update (immutability and transitions), after `validate`.
+    func validateUpdate(_ object: JSONValue, old: JSONValue) -> [FieldError]
+    /// Called when a DELETE reaches an object without metadata.finalizers: returns true (after
+    /// marking the object) if the object must stay until something finalizes it.
+    func beginDeletion(_ object: inout JSONValue) -> Bool
+    /// True when nothing holds a deleted object any more.
+    func isFinalized(_ object: JSONValue) -> Bool
+    /// Values of the field selector labels of an object.
+    func selectableFields(_ object: JSONValue) -> [String: String]
+    /// The Table columns and, for one object, its cells.
+    var tableColumns: [TableColumn] { get }
+    func tableCells(_ object: JSONValue, now: Double) -> [JSONValue]
+}
+
+/// One column of a server-side Table (meta.k8s.io/v1 TableColumnDefinition).
+public struct TableColumn: Sendable, Hashable {
+    public var name: String
+    public var type: String
+    public var format: String
+    public var description: String
+    public var priority: Int
+    public init(_ name: String, type: String = "string", format: String = "", priority: Int = 0, description: String = "") {
+        self.name = name
+        self.type = type
+        self.format = format
+        self.priority = priority
+        self.description = description
+    }
+    public static let name = TableColumn("Name", format: "name", description: "Name must be unique within a namespace.")
+    public static let age = TableColumn("Age", description: "CreationTimestamp is a timestamp representing the server time when this object was created.")
+}
+
+extension ResourceStrategy {
+    public var hasStatusSubresource: Bool { false }
+    public var returnsDeletedObject: Bool { false }
+    public var fieldSelectorLabels: [String] { [] }
+    public func validateName(_ name: String, field: String) -> [FieldError] {
+        validateDNS1123Subdomain(name, field: field)
+    }
+    public func prepareForCreate(_ object: inout JSONValue) {}
+    public func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) {}
+    public func validate(_ object: JSONValue) -> [FieldError] { [] }
+    public func validateUpdate(_ object: JSONValue, old: JSONValue) -> [FieldError] { [] }
+    public func selectableFields(_ object: JSONValue) -> [String: String] { [:] }
+    public func beginDeletion(_ object: inout JSONValue) -> Bool { false }
+    public func isFinalized(_ object: JSONValue) -> Bool { object.finalizers.isEmpty }
+    public var tableColumns: [TableColumn] {
+        [.name, TableColumn("Created At", type: "date", description: "CreationTimestamp")]
+    }
+    public func tableCells(_ object: JSONValue, now: Double) -> [JSONValue] {
+        [.string(object.name), object["metadata"]?["creationTimestamp"] ?? .null]
+    }
+}

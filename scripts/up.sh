@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Brings up a Swiftlet cluster on this machine (Debian 12, as root): installs the system packages it
+# needs, builds and installs `swiftlet`, starts the server in the background and waits until it is ready.
+# Usage: scripts/up.sh        Then: export KUBECONFIG=/etc/swiftlet/swiftlet.yaml; kubectl get ns
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA_DIR=${SWIFTLET_DATA_DIR:-/var/lib/swiftlet}
+KUBECONFIG_PATH=${SWIFTLET_KUBECONFIG:-/etc/swiftlet/swiftlet.yaml}
+PORT=${SWIFTLET_PORT:-6443}
+
+if ! dpkg -s libsqlite3-dev >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-dev
+fi
+swift build -c release --product swiftlet 2>&1 | tail -n 3
+install -m 0755 "$(swift build -c release --show-bin-path)/swiftlet" /usr/local/bin/swiftlet
+
+mkdir -p "$DATA_DIR" /var/log
+nohup /usr/local/bin/swiftlet server --data-dir "$DATA_DIR" --port "$PORT" \
+  --write-kubeconfig "$KUBECONFIG_PATH" --disable-agent >/var/log/swiftlet.log 2>&1 &
+echo $! > /run/swiftlet.pid
+for _ in $(seq 1 100); do
+  if curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then
+    echo "Swiftlet is ready (pid $(cat /run/swiftlet.pid), log /var/log/swiftlet.log)."
+    echo "export KUBECONFIG=$KUBECONFIG_PATH"
+    exit 0
+  fi
+  sleep 0.1
+done
+echo "Swiftlet did not become ready; see /var/log/swiftlet.log" >&2
+exit 1
