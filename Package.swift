@@ -68,6 +68,9 @@ let package = Package(
         .testTarget(name: "APIMachineryTests", dependencies: ["APIMachinery"], swiftSettings: strict),
         .testTarget(name: "APITypesTests", dependencies: ["APITypes", "APIMachinery"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageSQLite", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry", "Storage", "APIMachinery", "APITypes"], swiftSettings: strict),
+        .testTarget(name: "RegistryTests", dependencies: [
+            "Registry", "Storage", "APIMachinery", "APITypes",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
     ]
 )

@@ -24,7 +24,7 @@ extension GenericStore {
         object.deletionTimestamp = nil
         object.metadata["deletionGracePeriodSeconds"] = nil
         object.metadata["selfLink"] = nil
-        object.generation = 1
+        object.generation = strategy.tracksGeneration ? 1 : 0
         strategy.prepareForCreate(&object)
         try validateOrThrow(object, old: nil)
 

@@ -45,7 +45,7 @@ extension GenericStore {
         case .main:
             if strategy.hasStatusSubresource { object["status"] = old["status"] }
             strategy.prepareForUpdate(&object, old: old)
-            if specChanged(object, old) { object.generation = max(old.generation, 1) + 1 }
+            if strategy.tracksGeneration && specChanged(object, old) { object.generation = max(old.generation, 1) + 1 }
         case .status:
             var kept = old
             kept["status"] = object["status"]

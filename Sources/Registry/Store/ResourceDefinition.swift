@@ -63,6 +63,8 @@ public protocol ResourceStrategy: Sendable {
     var hasStatusSubresource: Bool { get }
     /// Delete answers with the deleted object instead of a Status.
     var returnsDeletedObject: Bool { get }
+    /// The kind keeps metadata.generation: 1 on create, bumped by every change outside metadata and status.
+    var tracksGeneration: Bool { get }
     /// Field selector labels beyond metadata.name and metadata.namespace.
     var fieldSelectorLabels: [String] { get }
     /// Errors of `metadata.name` (a DNS-1123 subdomain for most kinds).
@@ -109,6 +111,7 @@ public struct TableColumn: Sendable, Hashable {
 extension ResourceStrategy {
     public var hasStatusSubresource: Bool { false }
     public var returnsDeletedObject: Bool { false }
+    public var tracksGeneration: Bool { false }
     public var fieldSelectorLabels: [String] { [] }
     public func validateName(_ name: String, field: String) -> [FieldError] {
         validateDNS1123Subdomain(name, field: field)
