@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Registry
+import ServiceLifecycle
 
 /// One request to a resource path: GET, LIST, WATCH, POST, PUT, PATCH, DELETE, DELETECOLLECTION.
 struct ResourceHandler {
@@ -98,12 +99,26 @@ struct ResourceHandler {
 
     func watch() async throws(StatusError) -> Response {
         let options = try query.listOptions()
-        let events = try await store.watch(namespace: path.namespace, options: options)
+        let watch = try await store.watch(namespace: path.namespace, options: options)
         let asTable = TableRendering.wantsTable(request.headers[.accept])
         let include = try TableRendering.includeObject(query)
         let definition = self.definition
         let clock = responder.registry.clock
         let body = ResponseBody { writer in
+            // A watch ends when the server shuts down, so that shutdown does not wait for it.
+            try await withGracefulShutdownHandler {
+                try await Self.stream(watch.events, to: &writer, asTable: asTable, include: include, definition: definition, clock: clock)
+            } onGracefulShutdown: {
+                watch.stop()
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache, private"], body: body)
+    }
+
+    static func stream(_ events: AsyncStream<APIWatchEvent>, to writer: inout any ResponseBodyWriter, asTable: Bool,
+                       include: TableRendering.IncludeObject, definition: ResourceDefinition,
+                       clock: @Sendable () -> Double) async throws {
             var first = true
             for await event in events {
                 var object = event.object
@@ -123,10 +138,8 @@ struct ResourceHandler {
                 var buffer = ByteBufferAllocator().buffer(capacity: line.count)
                 buffer.writeBytes(line)
                 try await writer.write(buffer)
+                if Task.isCancelled { return }
             }
-            try await writer.finish(nil)
-        }
-        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache, private"], body: body)
     }
 
     // MARK: Writes

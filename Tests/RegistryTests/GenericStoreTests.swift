@@ -155,7 +155,7 @@ func configMaps(_ r: Registry) throws -> GenericStore {
         _ = try await store.create(namespace: "default", object: ["metadata": ["name": "b"]], options: WriteOptions())
         _ = try await store.delete(namespace: "default", name: "a", options: DeleteOptions())
         var seen: [String] = []
-        for await event in events {
+        for await event in events.events {
             seen.append("\(event.type.rawValue) \(event.object.name)")
             if seen.count == 2 { break }
         }

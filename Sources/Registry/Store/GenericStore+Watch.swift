@@ -9,7 +9,7 @@ extension GenericStore {
     /// WATCH: events for the objects in `namespace` that the options select. With no resourceVersion
     /// (or "0"), the current objects come first as ADDED; with one, every later change. A too-old
     /// resourceVersion yields one ERROR event (410 Expired). The stream ends after timeoutSeconds.
-    public func watch(namespace: String?, options: ListOptions) async throws(StatusError) -> AsyncStream<APIWatchEvent> {
+    public func watch(namespace: String?, options: ListOptions) async throws(StatusError) -> WatchStream {
         try checkFieldSelector(options.fieldSelector)
         let prefix = definition.prefix(namespace: namespace)
         let rv = options.resourceVersion ?? ""
@@ -38,7 +38,7 @@ extension GenericStore {
                                  options: options, continuation: continuation)
         }
         continuation.onTermination = { _ in task.cancel() }
-        return stream
+        return WatchStream(events: stream, stop: { continuation.finish() })
     }
 
     private func runWatch(prefix: String, from startRevision: Int64, initial: [JSONValue], initialEventsEnd: Bool,
@@ -137,4 +137,10 @@ final class WatchState: Sendable {
     let known = Mutex(Set<String>())
     let lastRevision: Mutex<Int64>
     init(revision: Int64) { lastRevision = Mutex(revision) }
+}
+
+/// The events of one watch, and a way to end it early (e.g. on shutdown).
+public struct WatchStream: Sendable {
+    public let events: AsyncStream<APIWatchEvent>
+    public let stop: @Sendable () -> Void
 }
