@@ -4,7 +4,7 @@ import json
 import re
 
 from conftest import parse_table
-from harness import binary_path
+from harness import binary_path, show
 
 INITIAL_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"}
 VERSION_KEYS = ["buildDate", "gitCommit", "gitTreeState", "gitVersion", "goVersion",
@@ -110,12 +110,12 @@ def test_discovery_documents(http):
 def test_get_initial_namespaces(kubectl):
     cp = kubectl("get", "ns", check=True)
     rows = parse_table(cp.stdout)
-    assert rows, cp.stdout
-    assert list(rows[0].keys()) == ["NAME", "STATUS", "AGE"], cp.stdout
+    assert rows, show(cp)
+    assert list(rows[0].keys()) == ["NAME", "STATUS", "AGE"], show(cp)
     by_name = {r["NAME"]: r for r in rows}
     for n in INITIAL_NAMESPACES:
-        assert n in by_name, (n, cp.stdout)
-        assert by_name[n]["STATUS"] == "Active", (n, cp.stdout)
+        assert n in by_name, (n, show(cp))
+        assert by_name[n]["STATUS"] == "Active", (n, show(cp))
         assert re.match(r"^\d+(s|m|h|d|y)", by_name[n]["AGE"]), by_name[n]
 
 

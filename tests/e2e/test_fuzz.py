@@ -229,12 +229,15 @@ def test_fuzz_never_5xx(fuzz_server):
     base = fuzz_server.base
     sess = requests.Session()
     ns = "fuzz"
+    # Setup failures are not fatal here (they are asserted elsewhere); the fuzz still runs.
+    setup = []
     r = sess.post(base + "/api/v1/namespaces", json={"metadata": {"name": ns}}, timeout=30)
-    assert r.status_code == 201, r.text
+    setup.append(r.status_code)
     for coll in ("configmaps", "secrets"):
         body = {"metadata": {"name": "target"}, "data": {"k": "dg=="}}
         r = sess.post(f"{base}/api/v1/namespaces/{ns}/{coll}", json=body, timeout=30)
-        assert r.status_code == 201, r.text
+        setup.append(r.status_code)
+    assert all(c < 500 for c in setup), setup
     cases = build_cases(ns)
     assert len(cases) >= 400
     failures = []
@@ -263,6 +266,7 @@ def test_fuzz_never_5xx(fuzz_server):
         "\n".join(failures[:40])
     r = requests.get(base + "/readyz", timeout=10)
     assert r.status_code == 200 and r.text.strip() == "ok"
+    assert setup == [201, 201, 201], f"fuzz setup did not create its objects: {setup}"
     # the store is still consistent: lists decode, targets are readable
     for path in (f"/api/v1/namespaces/{ns}/configmaps", f"/api/v1/namespaces/{ns}/secrets",
                  f"/api/v1/namespaces/{ns}/events", "/api/v1/namespaces",
