@@ -10,7 +10,7 @@ public struct FieldSelector: Sendable {
 }
 public enum JSONPatch { public static func apply(_ patch: JSONValue, to document: JSONValue) throws(StatusError) -> JSONValue { document } }
 public enum MergePatch { public static func apply(_ patch: JSONValue, to document: JSONValue) -> JSONValue { document } }
-public struct PatchFieldInfo: Sendable, Hashable { public var childType: String?; public var isList: Bool; public var strategies: Set<String>; public var mergeKey: String? }
+public struct PatchFieldInfo: Sendable, Hashable { public var childType: String?; public var isList: Bool; public var strategies: Set<String>; public var mergeKey: String?; public init(childType: String?, isList: Bool, strategies: Set<String>, mergeKey: String?) { self.childType = childType; self.isList = isList; self.strategies = strategies; self.mergeKey = mergeKey } }
 public protocol PatchSchema: Sendable { func field(_ name: String, ofType type: String) -> PatchFieldInfo? }
 public enum StrategicMergePatch { public static func apply(_ patch: JSONValue, to original: JSONValue, type: String?, schema: any PatchSchema) throws(StatusError) -> JSONValue { original } }
 public func validateDNS1123Subdomain(_ value: String, field: String) -> [FieldError] { [] }

@@ -23,7 +23,7 @@ enum ResponseEncoding {
     }
 
     static func status(_ error: StatusError) -> Response {
-        var headers = jsonHeaders
+        var headers = HTTPFields()
         if let retry = error.details?.retryAfterSeconds { headers[.retryAfter] = String(retry) }
         return json(error.status, status: HTTPResponse.Status(code: error.code), headers: headers)
     }

@@ -9,7 +9,7 @@ extension GenericStore {
     public func create(namespace: String, object input: JSONValue, options: WriteOptions) async throws(StatusError) -> WriteResult {
         var object = input
         try checkTypeMeta(&object)
-        let warnings = try checkUnknownFields(object, options: options)
+        let warnings = try checkUnknownFields(&object, options: options)
         try setNamespace(&object, namespace: namespace)
 
         var generated = false

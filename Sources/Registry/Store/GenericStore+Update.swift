@@ -15,7 +15,7 @@ extension GenericStore {
                        options: WriteOptions) async throws(StatusError) -> WriteResult {
         var object = input
         try checkTypeMeta(&object)
-        let warnings = try checkUnknownFields(object, options: options)
+        let warnings = try checkUnknownFields(&object, options: options)
         try setNamespace(&object, namespace: namespace)
         if object.name.isEmpty {
             object.name = name
@@ -103,7 +103,7 @@ extension GenericStore {
             let old = try decode(current)
             var patched = try applyPatch(type: type, body: body, to: old)
             try checkTypeMeta(&patched)
-            let warnings = try checkUnknownFields(patched, options: options)
+            let warnings = try checkUnknownFields(&patched, options: options)
             if patched.name != name {
                 throw StatusError.badRequest("the name of the object (\(patched.name)) does not match the name on the URL (\(name))")
             }

@@ -7,6 +7,8 @@ import Storage
 public protocol SchemaProvider: Sendable {
     /// Paths of fields the kind's schema does not know (`spec.foo`, `data.x` is never unknown).
     func unknownFields(in object: JSONValue, apiVersion: String, kind: String) -> [String]
+    /// Removes the fields the kind's schema does not know, as typed decoding drops them.
+    func pruneUnknownFields(_ object: inout JSONValue, apiVersion: String, kind: String)
     /// The strategic merge patch schema and the root type name of a kind, if known.
     func patchSchema(apiVersion: String, kind: String) -> (schema: any PatchSchema, type: String)?
 }
@@ -133,11 +135,16 @@ public struct GenericStore: Sendable {
         if object["metadata"]?.objectValue == nil { object["metadata"] = .object([:]) }
     }
 
-    /// Unknown-field handling per fieldValidation: Strict rejects, Warn returns warnings, Ignore drops nothing.
-    func checkUnknownFields(_ object: JSONValue, options: WriteOptions) throws(StatusError) -> [String] {
-        guard options.fieldValidation != .ignore, let schema else { return [] }
+    /// Unknown-field handling per fieldValidation: Strict rejects; Warn drops them and returns warnings;
+    /// Ignore drops them silently.
+    func checkUnknownFields(_ object: inout JSONValue, options: WriteOptions) throws(StatusError) -> [String] {
+        guard let schema else { return [] }
         let unknown = schema.unknownFields(in: object, apiVersion: definition.groupVersion, kind: definition.kind)
         guard !unknown.isEmpty else { return [] }
+        if options.fieldValidation != .strict {
+            schema.pruneUnknownFields(&object, apiVersion: definition.groupVersion, kind: definition.kind)
+        }
+        if options.fieldValidation == .ignore { return [] }
         let messages = unknown.map { "unknown field \"\($0)\"" }
         if options.fieldValidation == .strict {
             let joined = messages.count == 1 ? messages[0] : messages.joined(separator: ", ")
