@@ -34,16 +34,66 @@ extension JSONValue {
                 first = false
                 JSONValue.writeString(key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                o[key].unsafelyUnwrapped.write(into: &out)
+                (o[key] ?? .null).write(into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
+    /// Formats a double as Go's encoding/json does: the shortest digits that round-trip, in plain
+    /// notation for 1e-6 <= |d| < 1e21 and exponent notation (`1e+21`, `1e-7`) outside it.
     static func format(_ d: Double) -> String {
         if !d.isFinite { return "null" }
+        if d == 0 { return d.sign == .minus ? "-0" : "0" }
         if d.rounded() == d && abs(d) < 1e15 { return String(Int64(d)) }
-        return d.description
+        // Decompose Swift's shortest round-trip representation into digits and a decimal exponent.
+        var digits: [UInt8] = []
+        var pointPosition: Int?
+        var exponent = 0
+        var negative = false
+        var text = Substring(d.description)
+        if text.first == "-" {
+            negative = true
+            text = text.dropFirst()
+        }
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            exponent = Int(String(text[text.index(after: e)...].filter { $0 != "+" })) ?? 0
+            text = text[..<e]
+        }
+        for c in text.utf8 {
+            if c == UInt8(ascii: ".") { pointPosition = digits.count } else { digits.append(c) }
+        }
+        var point = (pointPosition ?? digits.count) + exponent
+        while digits.first == UInt8(ascii: "0") {
+            digits.removeFirst()
+            point -= 1
+        }
+        while digits.last == UInt8(ascii: "0") { digits.removeLast() }
+        if digits.isEmpty { return negative ? "-0" : "0" }
+        var out: [UInt8] = negative ? [UInt8(ascii: "-")] : []
+        let magnitude = abs(d)
+        if magnitude < 1e-6 || magnitude >= 1e21 {
+            out.append(digits[0])
+            if digits.count > 1 {
+                out.append(UInt8(ascii: "."))
+                out.append(contentsOf: digits[1...])
+            }
+            let e = point - 1
+            out.append(contentsOf: Array((e < 0 ? "e-" : "e+").utf8))
+            out.append(contentsOf: Array(String(abs(e)).utf8))
+        } else if point <= 0 {
+            out.append(contentsOf: [UInt8(ascii: "0"), UInt8(ascii: ".")])
+            out.append(contentsOf: [UInt8](repeating: UInt8(ascii: "0"), count: -point))
+            out.append(contentsOf: digits)
+        } else if point >= digits.count {
+            out.append(contentsOf: digits)
+            out.append(contentsOf: [UInt8](repeating: UInt8(ascii: "0"), count: point - digits.count))
+        } else {
+            out.append(contentsOf: digits[..<point])
+            out.append(UInt8(ascii: "."))
+            out.append(contentsOf: digits[point...])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
