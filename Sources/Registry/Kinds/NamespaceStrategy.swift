@@ -8,8 +8,8 @@ public struct NamespaceStrategy: ResourceStrategy {
     public var hasStatusSubresource: Bool { true }
     public var fieldSelectorLabels: [String] { ["status.phase"] }
 
-    public func validateName(_ name: String, field: String) -> [FieldError] {
-        validateDNS1123Label(name, field: field)
+    public func validateName(_ name: String, prefix: Bool) -> [String] {
+        NameValidation.nameIsDNSLabel(name, prefix: prefix)
     }
 
     public func prepareForCreate(_ object: inout JSONValue) {

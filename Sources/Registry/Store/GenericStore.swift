@@ -155,8 +155,8 @@ public struct GenericStore: Sendable {
 
     /// Validates metadata and the kind's own rules; throws 422 with every error.
     func validateOrThrow(_ object: JSONValue, old: JSONValue?) throws(StatusError) {
-        var errors = validateObjectMeta(object["metadata"], namespaced: definition.namespaced) { name, field in
-            strategy.validateName(name, field: field)
+        var errors = validateObjectMeta(object["metadata"], namespaced: definition.namespaced) { name, prefix in
+            strategy.validateName(name, prefix: prefix)
         }
         errors += strategy.validate(object)
         if let old {
@@ -177,4 +177,14 @@ public struct GenericStore: Sendable {
 public protocol NamespaceGate: Sendable {
     /// Throws NotFound for a missing namespace and Forbidden for one being terminated.
     func checkWritable(namespace: String, resource: GroupResource, name: String) async throws(StatusError)
+}
+
+/// `metav1.Time` text of a Unix time.
+func formatTimestamp(_ seconds: Double) -> String {
+    RFC3339.format(Date(timeIntervalSince1970: seconds))
+}
+
+/// Unix time of a `metav1.Time` text.
+func parseTimestamp(_ text: String) -> Double? {
+    RFC3339.parse(text)?.timeIntervalSince1970
 }

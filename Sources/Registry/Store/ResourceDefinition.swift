@@ -67,8 +67,9 @@ public protocol ResourceStrategy: Sendable {
     var tracksGeneration: Bool { get }
     /// Field selector labels beyond metadata.name and metadata.namespace.
     var fieldSelectorLabels: [String] { get }
-    /// Errors of `metadata.name` (a DNS-1123 subdomain for most kinds).
-    func validateName(_ name: String, field: String) -> [FieldError]
+    /// Messages for an invalid `metadata.name` (or generateName prefix when `prefix`): a DNS-1123
+    /// subdomain for most kinds.
+    func validateName(_ name: String, prefix: Bool) -> [String]
 
     /// Sets defaults and clears fields a client may not set on create.
     func prepareForCreate(_ object: inout JSONValue)
@@ -113,8 +114,8 @@ extension ResourceStrategy {
     public var returnsDeletedObject: Bool { false }
     public var tracksGeneration: Bool { false }
     public var fieldSelectorLabels: [String] { [] }
-    public func validateName(_ name: String, field: String) -> [FieldError] {
-        validateDNS1123Subdomain(name, field: field)
+    public func validateName(_ name: String, prefix: Bool) -> [String] {
+        NameValidation.nameIsDNSSubdomain(name, prefix: prefix)
     }
     public func prepareForCreate(_ object: inout JSONValue) {}
     public func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) {}
