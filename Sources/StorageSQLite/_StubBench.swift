@@ -1,1 +1,0 @@
-public enum RawSQLiteBenchmark { public static func insertRate(path: String, rows: Int, valueSize: Int, rowsPerTransaction: Int) throws -> Double { 0 } }
