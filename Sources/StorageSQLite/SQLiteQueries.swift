@@ -12,7 +12,9 @@ enum SQLiteQueries {
         var value: [UInt8]
     }
 
-    /// The SQL condition and arguments selecting names under a prefix from a lower bound.
+    /// The SQL condition and arguments selecting names under a prefix from a lower bound. Bounds are
+    /// bound as UTF-8 bytes cast to TEXT, so a bound with an embedded NUL (a continue token's
+    /// `lastKey + "\0"`) compares byte-wise instead of being cut at the NUL.
     struct KeyRange {
         var sql: String
         var arguments: StatementArguments
@@ -21,28 +23,28 @@ enum SQLiteQueries {
             var conditions: [String] = []
             var arguments = StatementArguments()
             if !lower.isEmpty {
-                conditions.append("\(column) >= ?")
-                arguments += [lower]
+                conditions.append("\(column) >= CAST(? AS TEXT)")
+                arguments += [Data(lower.utf8)]
             }
             if !prefix.isEmpty {
                 if let upper = Self.upperBound(prefix) {
-                    conditions.append("\(column) < ?")
-                    arguments += [upper]
+                    conditions.append("\(column) < CAST(? AS TEXT)")
+                    arguments += [Data(upper)]
                 } else {
-                    conditions.append("substr(\(column), 1, length(?)) = ?")
-                    arguments += [prefix, prefix]
+                    conditions.append("substr(CAST(\(column) AS BLOB), 1, ?) = ?")
+                    arguments += [prefix.utf8.count, Data(prefix.utf8)]
                 }
             }
             self.sql = conditions.isEmpty ? "1" : conditions.joined(separator: " AND ")
             self.arguments = arguments
         }
 
-        /// The smallest string above every string with `prefix`, when its last byte is ASCII.
-        static func upperBound(_ prefix: String) -> String? {
+        /// The smallest byte string above every string with `prefix`, when its last byte is ASCII.
+        static func upperBound(_ prefix: String) -> [UInt8]? {
             var bytes = Array(prefix.utf8)
             guard let last = bytes.last, last < 0x7F else { return nil }
             bytes[bytes.count - 1] = last + 1
-            return String(decoding: bytes, as: UTF8.self)
+            return bytes
         }
     }
 
