@@ -95,6 +95,9 @@ public actor MemoryStorage: Storage {
         }
     }
 
+    /// Watches currently subscribed to live events.
+    public nonisolated var activeWatchCount: Int { broadcaster.subscriberCount }
+
     public func close() {
         guard !isClosed else { return }
         isClosed = true

@@ -47,6 +47,14 @@ public final class SQLiteStorage: Storage {
         writer.start()
     }
 
+    deinit {
+        // Without close(): let the writer thread finish the queue and exit rather than leak.
+        writer.stopWhenIdle()
+    }
+
+    /// Watches currently subscribed to live events.
+    public var activeWatchCount: Int { broadcaster.subscriberCount }
+
     /// Write transactions committed since this instance opened (a batch of writes counts once).
     public var transactionsCommitted: Int { writer.transactionsCommitted }
 

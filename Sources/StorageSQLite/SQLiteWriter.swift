@@ -99,6 +99,16 @@ final class SQLiteWriter: Sendable {
         }
     }
 
+    /// Refuses new writes and lets the thread exit once the queue is drained, without waiting.
+    func stopWhenIdle() {
+        let wakeUp: Bool = queue.withLock { queue in
+            queue.closing = true
+            defer { queue.sleeping = false }
+            return queue.sleeping
+        }
+        if wakeUp { wake.signal() }
+    }
+
     private func run() {
         var next = revision.load(ordering: .relaxed) + 1
         while true {

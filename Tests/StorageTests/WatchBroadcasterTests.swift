@@ -1,4 +1,5 @@
 import Storage
+import StorageSQLite
 import Testing
 
 @Suite("WatchBroadcaster")
@@ -45,9 +46,19 @@ struct WatchBroadcasterTests {
         #expect(try await waiter.value == nil)
         #expect(broadcaster.subscriberCount == 0)
 
-        let storage = MemoryStorage()
+    }
+
+    @Test("dropping a watch stream unsubscribes it", arguments: ["memory", "sqlite"])
+    func dropStream(backend: String) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let memory = MemoryStorage()
+        let sqlite = backend == "sqlite" ? try SQLiteStorage(path: directory.databasePath()) : nil
+        let storage: any Storage = sqlite ?? memory
+        let watchCount = { sqlite?.activeWatchCount ?? memory.activeWatchCount }
         let before = try await storage.currentRevision()
         var stream: AsyncThrowingStream<WatchEvent, Error>? = try await storage.watch(prefix: "/", afterRevision: before)
+        #expect(watchCount() == 1)
         _ = try await storage.create("/a", value: [])
         if let events = stream {
             for try await event in events {
@@ -56,7 +67,14 @@ struct WatchBroadcasterTests {
             }
         }
         stream = nil
-        _ = try await storage.create("/b", value: [])
-        await storage.close()
+        #expect(watchCount() == 0)
+
+        let cancelled = try await storage.watch(prefix: "/", afterRevision: before)
+        let consumer = Task { for try await _ in cancelled {} }
+        try await Task.sleep(for: .milliseconds(20))
+        consumer.cancel()
+        try await consumer.value
+        #expect(watchCount() == 0)
+        try await storage.close()
     }
 }
