@@ -39,6 +39,10 @@ extension StorageConformance {
                 "created /m/3@\(revisions[3])", "created /m/4@\(revisions[4])", "created /m/5@\(revisions[5])",
                 "updated /m/0@\(revisions[6])",
             ], "events after revision \(revisions[2])")
+            // The update was both replayed and buffered live: it must not come again.
+            let next = try await storage.create("/m/6", value: [])
+            try requireEqual(summary(try await collect(stream, count: 1)), ["created /m/6@\(next)"],
+                             "the event after the replayed ones")
         }
     }
 
@@ -55,6 +59,8 @@ extension StorageConformance {
             try requireEqual(events[1].kv.value, bytes("a2"), "value of an update event")
             try requireEqual(events[2].kv, KeyValue(key: "/l/old", value: bytes("o"), createRevision: deleted.createRevision,
                                                     modRevision: r3), "delete event carries the last value")
+            let r4 = try await storage.create("/l/b", value: [])
+            try requireEqual(summary(try await collect(stream, count: 1)), ["created /l/b@\(r4)"], "a later live event")
         }
     }
 
