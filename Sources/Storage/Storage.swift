@@ -64,6 +64,7 @@ public struct KeyValue: Sendable, Hashable {
     }
 }
 
+/// One page of a list: the live keys at one revision, in key order.
 public struct ListResult: Sendable {
     public var items: [KeyValue]
     /// The revision the list reflects.
@@ -77,6 +78,7 @@ public struct ListResult: Sendable {
     }
 }
 
+/// One committed change delivered by a watch.
 public struct WatchEvent: Sendable, Hashable {
     public enum Kind: Sendable, Hashable { case created, updated, deleted }
     public var kind: Kind
@@ -91,6 +93,7 @@ public struct WatchEvent: Sendable, Hashable {
     }
 }
 
+/// The errors every `Storage` backend reports, so callers map them to API statuses alike.
 public enum StorageError: Error, Sendable, Hashable {
     case keyExists(key: String)
     case notFound(key: String)
