@@ -15,10 +15,10 @@ enum BodyDecoding {
     }
 
     /// Decodes a create/update body: JSON (also when no Content-Type is given), YAML or protobuf.
-    static func object(_ bytes: [UInt8], contentType: String?) throws(StatusError) -> JSONValue {
+    static func object(_ bytes: [UInt8], contentType: String?, strict: Bool = false) throws(StatusError) -> JSONValue {
         switch mediaType(contentType) {
         case nil, "application/json", "*/*":
-            return try json(bytes)
+            return strict ? try strictJSON(bytes) : try json(bytes)
         case "application/yaml", "application/x-yaml", "text/yaml":
             return try yaml(bytes)
         case "application/vnd.kubernetes.protobuf":
@@ -34,6 +34,22 @@ enum BodyDecoding {
         } catch {
             throw StatusError.badRequest("couldn't get version/kind; json parse error: \(error.message)")
         }
+    }
+
+    /// JSON with duplicate keys rejected, as strict field validation requires.
+    static func strictJSON(_ bytes: [UInt8]) throws(StatusError) -> JSONValue {
+        var duplicates: [String] = []
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(bytes, duplicateKeys: &duplicates)
+        } catch {
+            throw StatusError.badRequest("couldn't get version/kind; json parse error: \(error.message)")
+        }
+        if !duplicates.isEmpty {
+            let list = duplicates.map { "duplicate field \"\($0)\"" }.joined(separator: ", ")
+            throw StatusError.badRequest("strict decoding error: \(list)")
+        }
+        return value
     }
 
     static func yaml(_ bytes: [UInt8]) throws(StatusError) -> JSONValue {

@@ -24,8 +24,24 @@ struct ResourceHandler {
     var now: Double { responder.registry.clock() }
     var namespace: String { path.namespace ?? "" }
 
+    /// The Kubernetes verb of this request, checked against the resource's verbs.
+    func verb() throws(StatusError) -> String {
+        let isObject = path.name != nil
+        switch request.method {
+        case .get, .head:
+            if isObject { return "get" }
+            return try query.bool("watch") == true ? "watch" : "list"
+        case .post: return "create"
+        case .put: return "update"
+        case .patch: return "patch"
+        case .delete: return isObject ? "delete" : "deletecollection"
+        default: throw StatusError.methodNotAllowed()
+        }
+    }
+
     func handle() async throws(StatusError) -> Response {
         let isObject = path.name != nil
+        if path.subresource == nil, !definition.verbs.contains(try verb()) { throw StatusError.methodNotAllowed() }
         switch request.method {
         case .get, .head:
             if isObject {
@@ -146,14 +162,14 @@ struct ResourceHandler {
 
     func create() async throws(StatusError) -> Response {
         let options = try query.writeOptions()
-        let object = try BodyDecoding.object(try await body(), contentType: contentType)
+        let object = try BodyDecoding.object(try await body(), contentType: contentType, strict: options.fieldValidation == .strict)
         let result = try await store.create(namespace: namespace, object: object, options: options)
         return ResponseEncoding.json(result.object, status: .created, headers: ResponseEncoding.warningHeaders(result.warnings))
     }
 
     func update() async throws(StatusError) -> Response {
         let options = try query.writeOptions()
-        let object = try BodyDecoding.object(try await body(), contentType: contentType)
+        let object = try BodyDecoding.object(try await body(), contentType: contentType, strict: options.fieldValidation == .strict)
         let result = try await store.update(namespace: namespace, name: path.name ?? "", object: object, target: target(), options: options)
         return ResponseEncoding.json(result.object, status: result.created ? .created : .ok,
                                      headers: ResponseEncoding.warningHeaders(result.warnings))

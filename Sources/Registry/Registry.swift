@@ -43,7 +43,7 @@ public final class Registry: Sendable {
     public static func builtInDefinitions() -> [ResourceDefinition] {
         [
             ResourceDefinition(group: "", version: "v1", resource: "namespaces", kind: "Namespace", namespaced: false,
-                               shortNames: ["ns"], subresources: ["status", "finalize"], strategy: NamespaceStrategy()),
+                               shortNames: ["ns"], verbs: ["create", "delete", "get", "list", "patch", "update", "watch"], subresources: ["status", "finalize"], strategy: NamespaceStrategy()),
             ResourceDefinition(group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true,
                                shortNames: ["cm"], strategy: ConfigMapStrategy()),
             ResourceDefinition(group: "", version: "v1", resource: "secrets", kind: "Secret", namespaced: true,

@@ -58,7 +58,9 @@ def test_apply_created_unchanged_configured(kns, http, ns):
     assert cp.stdout.strip() == "configmap/ap configured", show(cp)
     obj = _cm(http, ns, "ap")
     assert obj["data"] == {"a": "2"}
-    assert obj["metadata"]["labels"] == {"extra": "yes"}, obj["metadata"]
+    # kubectl's three-way patch sends "labels": null when the manifest drops the whole map, so the
+    # out-of-band label goes too (as on Kubernetes)
+    assert "labels" not in obj["metadata"], obj["metadata"]
 
 
 def test_apply_from_file_twice(kns, http, ns, tmp_path):
@@ -160,7 +162,7 @@ def test_patch_types(kns, http, ns, mk_cm):
     before = _cm(http, ns, "pt")
     cp = fails(kns("patch", "cm", "pt", "--type", "json",
                    "-p", '[{"op":"test","path":"/data/a","value":"nope"},{"op":"replace","path":"/data/a","value":"zzz"}]'))
-    assert "Error from server" in cp.stderr, show(cp)
+    assert "invalid" in cp.stderr.lower() and "test" in cp.stderr, show(cp)
     after = _cm(http, ns, "pt")
     assert after["data"] == before["data"], "failed json-patch test op must not apply the rest"
     assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
@@ -400,7 +402,7 @@ def test_namespace_terminating_blocked_by_finalizer(kubectl, http):
         assert 400 <= r.status_code < 500, f"create in terminating namespace: {r.status_code} {r.text[:300]}"
         assert r.json().get("kind") == "Status", r.text
         cp = fails(kubectl("-n", name, "create", "configmap", "late2", "--from-literal=a=b"))
-        assert "Error from server" in cp.stderr, show(cp)
+        assert "forbidden" in cp.stderr and "being terminated" in cp.stderr, show(cp)
         assert http.get(f"/api/v1/namespaces/{name}/configmaps/late").status_code == 404
     finally:
         http.patch(f"/api/v1/namespaces/{name}/configmaps/held", data='{"metadata":{"finalizers":null}}',

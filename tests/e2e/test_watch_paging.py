@@ -1,6 +1,7 @@
 """§8 get -w and Python watch resumption, §9 pagination."""
 
 import json
+import re
 import subprocess
 import time
 
@@ -63,7 +64,7 @@ def test_kubectl_get_watch_output_events(server, http, ns):
     )
     try:
         out, err = LineReader(proc.stdout), LineReader(proc.stderr)
-        wait_until(lambda: any('"name": "pre"' in l for l in out.snapshot()) or proc.poll() is not None,
+        wait_until(lambda: any(re.search(r'"name":\s*"pre"', l) for l in out.snapshot()) or proc.poll() is not None,
                    timeout=20, msg="initial ADDED for pre")
         time.sleep(0.5)
         assert http.post_json(path, {"metadata": {"name": "post"}}).status_code == 201

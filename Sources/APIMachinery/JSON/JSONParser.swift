@@ -24,6 +24,19 @@ extension JSONValue {
         }
     }
 
+    /// Parses like `parse(_:)` and also reports the paths of object keys that occur twice
+    /// (`data`, `metadata.labels.app`), which strict field validation rejects.
+    public static func parse(_ bytes: [UInt8], duplicateKeys: inout [String]) throws(JSONParseError) -> JSONValue {
+        let result: Result<(JSONValue, [String]), JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+            var parser = JSONParser(buffer)
+            parser.trackDuplicates = true
+            return Result { () throws(JSONParseError) in (try parser.parseDocument(), parser.duplicates) }
+        }
+        let (value, duplicates) = try result.get()
+        duplicateKeys = duplicates
+        return value
+    }
+
     public static func parse(_ string: String) throws(JSONParseError) -> JSONValue {
         try parse(Array(string.utf8))
     }
@@ -33,6 +46,9 @@ struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var depth = 0
+    var trackDuplicates = false
+    var path: [String] = []
+    var duplicates: [String] = []
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -103,7 +119,14 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("after object key") }
             index += 1
             skipWhitespace()
-            object[key] = try parseValue()
+            if trackDuplicates {
+                if object[key] != nil { duplicates.append((path + [key]).joined(separator: ".")) }
+                path.append(key)
+                object[key] = try parseValue()
+                path.removeLast()
+            } else {
+                object[key] = try parseValue()
+            }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of JSON input") }
             if bytes[index] == UInt8(ascii: ",") {

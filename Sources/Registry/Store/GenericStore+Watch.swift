@@ -34,16 +34,16 @@ extension GenericStore {
         let store = self
         let initialEventsEnd = options.sendInitialEvents == true
         let task = Task {
-            await store.runWatch(prefix: prefix, from: startRevision, initial: initial, initialEventsEnd: initialEventsEnd,
+            await store.runWatch(prefix: prefix, from: startRevision, initial: initial, sentInitial: sendInitial, initialEventsEnd: initialEventsEnd,
                                  options: options, continuation: continuation)
         }
         continuation.onTermination = { _ in task.cancel() }
         return WatchStream(events: stream, stop: { continuation.finish() })
     }
 
-    private func runWatch(prefix: String, from startRevision: Int64, initial: [JSONValue], initialEventsEnd: Bool,
+    private func runWatch(prefix: String, from startRevision: Int64, initial: [JSONValue], sentInitial: Bool, initialEventsEnd: Bool,
                           options: ListOptions, continuation: AsyncStream<APIWatchEvent>.Continuation) async {
-        let state = WatchState(revision: startRevision)
+        let state = WatchState(revision: startRevision, knowsInitialState: sentInitial)
         for object in initial {
             continuation.yield(APIWatchEvent(type: .added, object: object))
             _ = state.known.withLock { $0.insert(object.name + "/" + object.namespace) }
@@ -121,7 +121,9 @@ extension GenericStore {
         case .updated:
             if matching {
                 let wasKnown = state.known.withLock { $0.insert(id).inserted == false }
-                return APIWatchEvent(type: wasKnown || !selective ? .modified : .added, object: object)
+                // Without the initial state, an update of an unseen object is most likely a modification.
+                let added = selective && !wasKnown && state.knowsInitialState
+                return APIWatchEvent(type: added ? .added : .modified, object: object)
             }
             let wasKnown = state.known.withLock { $0.remove(id) != nil }
             return wasKnown ? APIWatchEvent(type: .deleted, object: object) : nil
@@ -136,7 +138,12 @@ extension GenericStore {
 final class WatchState: Sendable {
     let known = Mutex(Set<String>())
     let lastRevision: Mutex<Int64>
-    init(revision: Int64) { lastRevision = Mutex(revision) }
+    /// True when the watch began with the full matching set (initial events), so "unseen" means "new".
+    let knowsInitialState: Bool
+    init(revision: Int64, knowsInitialState: Bool) {
+        lastRevision = Mutex(revision)
+        self.knowsInitialState = knowsInitialState
+    }
 }
 
 /// The events of one watch, and a way to end it early (e.g. on shutdown).
