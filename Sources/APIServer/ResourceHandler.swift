@@ -103,14 +103,14 @@ struct ResourceHandler {
 
     func list() async throws(StatusError) -> Response {
         let options = try query.listOptions()
-        let result = try await store.list(namespace: path.namespace, options: options)
-        if TableRendering.wantsTable(request.headers[.accept]) {
-            let include = try TableRendering.includeObject(query)
-            let table = TableRendering.table(result.items, definition: definition, metadata: ResponseEncoding.listMetadata(result),
-                                             include: include, now: now)
-            return ResponseEncoding.json(table)
+        guard TableRendering.wantsTable(request.headers[.accept]) else {
+            return ResponseEncoding.list(try await store.listJSON(namespace: path.namespace, options: options), definition: definition)
         }
-        return ResponseEncoding.list(result, definition: definition)
+        let include = try TableRendering.includeObject(query)
+        let result = try await store.list(namespace: path.namespace, options: options)
+        let metadata = ResponseEncoding.listMetadata(resourceVersion: result.resourceVersion, continueToken: result.continueToken)
+        let table = TableRendering.table(result.items, definition: definition, metadata: metadata, include: include, now: now)
+        return ResponseEncoding.json(table)
     }
 
     func watch() async throws(StatusError) -> Response {

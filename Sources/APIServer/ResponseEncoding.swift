@@ -28,35 +28,40 @@ enum ResponseEncoding {
         return json(error.status, status: HTTPResponse.Status(code: error.code), headers: headers)
     }
 
-    /// A list of objects, written without re-building one big value.
-    static func list(_ response: ListResponse, definition: ResourceDefinition) -> Response {
+    /// A list whose items are already in wire form.
+    static func list(_ response: RawListResponse, definition: ResourceDefinition) -> Response {
         var out: [UInt8] = []
-        out.reserveCapacity(64 + response.items.count * 512)
+        out.reserveCapacity(128 + response.items.reduce(0) { $0 + $1.count + 1 })
         out.append(contentsOf: "{\"apiVersion\":".utf8)
         JSONValue.writeString(definition.groupVersion, into: &out)
         out.append(contentsOf: ",\"items\":[".utf8)
         for (i, item) in response.items.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            var item = item
-            if case .object(var o) = item {
-                o["apiVersion"] = nil
-                o["kind"] = nil
-                item = .object(o)
-            }
-            item.write(into: &out)
+            out.append(contentsOf: item)
         }
         out.append(contentsOf: "],\"kind\":".utf8)
         JSONValue.writeString(definition.listKind, into: &out)
         out.append(contentsOf: ",\"metadata\":".utf8)
-        listMetadata(response).write(into: &out)
+        listMetadata(resourceVersion: response.resourceVersion, continueToken: response.continueToken).write(into: &out)
         out.append(UInt8(ascii: "}"))
         return bytes(out)
     }
 
-    static func listMetadata(_ response: ListResponse) -> JSONValue {
-        var meta: [String: JSONValue] = ["resourceVersion": .string(String(response.resourceVersion))]
-        if let c = response.continueToken { meta["continue"] = .string(c) }
-        if let r = response.remainingItemCount { meta["remainingItemCount"] = .int(r) }
+    /// A list of objects (items written without kind and apiVersion).
+    static func list(_ response: ListResponse, definition: ResourceDefinition) -> Response {
+        let items = response.items.map { item -> [UInt8] in
+            guard case .object(var o) = item else { return item.serialized() }
+            o["apiVersion"] = nil
+            o["kind"] = nil
+            return JSONValue.object(o).serialized()
+        }
+        return list(RawListResponse(items: items, resourceVersion: response.resourceVersion, continueToken: response.continueToken),
+                    definition: definition)
+    }
+
+    static func listMetadata(resourceVersion: Int64, continueToken: String?) -> JSONValue {
+        var meta: [String: JSONValue] = ["resourceVersion": .string(String(resourceVersion))]
+        if let c = continueToken { meta["continue"] = .string(c) }
         return .object(meta)
     }
 

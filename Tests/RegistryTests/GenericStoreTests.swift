@@ -200,3 +200,24 @@ func configMaps(_ r: Registry) throws -> GenericStore {
         await #expect(throws: StatusError.self) { _ = try await namespaces.get(namespace: "", name: "doomed") }
     }
 }
+
+@Suite struct ListWireFormTests {
+    /// The spliced list items (no parse of stored values) equal the parsed objects without kind/apiVersion.
+    @Test func splicedItemsMatchDecodedObjects() async throws {
+        let store = try configMaps(try await makeRegistry())
+        _ = try await store.create(namespace: "default", object: ["metadata": ["name": "a", "labels": ["x": "1"]], "data": ["k": "v"]], options: WriteOptions())
+        _ = try await store.create(namespace: "default", object: ["metadata": ["name": "b"]], options: WriteOptions())
+        let raw = try await store.listJSON(namespace: "default", options: ListOptions())
+        let parsed = try await store.list(namespace: "default", options: ListOptions())
+        #expect(raw.resourceVersion == parsed.resourceVersion)
+        let fromRaw = try raw.items.map { try JSONValue.parse($0) }
+        let expected = parsed.items.map { item -> JSONValue in
+            var item = item
+            item["apiVersion"] = nil
+            item["kind"] = nil
+            return item
+        }
+        #expect(fromRaw == expected)
+        #expect(fromRaw.first?.resourceVersion.isEmpty == false)
+    }
+}

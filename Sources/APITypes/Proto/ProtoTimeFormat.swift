@@ -1,3 +1,5 @@
+import APIMachinery
+
 /// JSON renderings of the Kubernetes time types, matching Go's `time` package.
 enum ProtoTimeFormat {
     /// Seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z (Go refuses to marshal years outside 0…9999).
@@ -8,13 +10,8 @@ enum ProtoTimeFormat {
     /// Nil when the instant is outside years 1…9999 or nanos is outside 0..<1e9.
     static func rfc3339(seconds: Int64, nanos: Int64, micro: Bool) -> String? {
         guard seconds >= minSeconds, seconds <= maxSeconds, nanos >= 0, nanos < 1_000_000_000 else { return nil }
-        let days = floorDiv(seconds, 86_400)
-        let secOfDay = seconds - days * 86_400
-        let (y, m, d) = civil(days: days)
-        var s = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T"
-        s += pad(secOfDay / 3600, 2) + ":" + pad(secOfDay % 3600 / 60, 2) + ":" + pad(secOfDay % 60, 2)
-        if micro { s += "." + pad(nanos / 1000, 6) }
-        return s + "Z"
+        let instant = RFC3339.Instant(seconds: seconds, nanoseconds: nanos)
+        return micro ? RFC3339.formatMicro(instant) : RFC3339.format(instant)
     }
 
     /// Go's `time.Duration.String()`: `1h0m0s`, `30s`, `1.5s`, `2ms`, `0s`.
@@ -56,28 +53,6 @@ enum ProtoTimeFormat {
         return ("." + s, v / p)
     }
 
-    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-        let q = a / b
-        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
-    }
 
-    /// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar (H. Hinnant).
-    private static func civil(days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        return (y, m, d)
-    }
 
-    private static func pad(_ v: Int64, _ width: Int) -> String {
-        var s = String(v)
-        while s.count < width { s = "0" + s }
-        return s
-    }
 }

@@ -17,6 +17,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Watchers in the watch latency run.")
     var watchers = 50
 
+    @Option(help: "Objects each watcher waits for in the watch latency run.")
+    var watchEvents = 100
+
+    @Option(help: "Rows inserted by the one-row-per-transaction SQLite baseline (the batched one inserts 25×).")
+    var sqliteRows = 2_000
+
     @Option(help: "Port for the benchmarked server.")
     var port = 16443
 
@@ -28,9 +34,9 @@ struct BenchCommand: AsyncParsableCommand {
 
         // Baseline: raw SQLite inserts with the same pragmas, one commit per row and 100 rows per commit.
         report.add("sqlite_raw_inserts_per_s_1_per_txn", try RawSQLiteBenchmark.insertRate(
-            path: scratch + "/raw1.db", rows: 2_000, valueSize: 400, rowsPerTransaction: 1), unit: "rows/s")
+            path: scratch + "/raw1.db", rows: sqliteRows, valueSize: 400, rowsPerTransaction: 1), unit: "rows/s")
         report.add("sqlite_raw_inserts_per_s_100_per_txn", try RawSQLiteBenchmark.insertRate(
-            path: scratch + "/raw100.db", rows: 50_000, valueSize: 400, rowsPerTransaction: 100), unit: "rows/s")
+            path: scratch + "/raw100.db", rows: sqliteRows * 25, valueSize: 400, rowsPerTransaction: 100), unit: "rows/s")
 
         let server = try BenchServer.start(dataDir: scratch + "/server", port: port)
         defer { server.stop() }
@@ -48,7 +54,7 @@ struct BenchCommand: AsyncParsableCommand {
         report.add("list_\(listObjects)_p50_ms", percentile(listTimes, 50) * 1000, unit: "ms")
         report.add("list_\(listObjects)_p95_ms", percentile(listTimes, 95) * 1000, unit: "ms")
         try await load.createNamespace("watch")
-        let delivery = try await load.watchLatencies(namespace: "watch", watchers: watchers, events: 100)
+        let delivery = try await load.watchLatencies(namespace: "watch", watchers: watchers, events: watchEvents)
         report.add("watch_delivery_\(watchers)_watchers_p50_ms", percentile(delivery, 50) * 1000, unit: "ms")
         report.add("watch_delivery_\(watchers)_watchers_p99_ms", percentile(delivery, 99) * 1000, unit: "ms")
         report.add("rss_after_load_mb", server.rssMegabytes(), unit: "MB")
@@ -68,7 +74,8 @@ struct BenchReport {
     var lines: [(String, Double, String)] = []
     mutating func add(_ name: String, _ value: Double, unit: String) {
         lines.append((name, value, unit))
-        Swift.print(String(format: "%-44@ %12.1f %@", name as NSString, value, unit as NSString))
+        let padded = name.count < 44 ? name + String(repeating: " ", count: 44 - name.count) : name
+        Swift.print("\(padded) \(String(format: "%12.1f", value)) \(unit)")
     }
     func print() {
         let json = lines.map { "\"\($0.0)\": \(String(format: "%.2f", $0.1))" }.joined(separator: ", ")

@@ -27,6 +27,31 @@ extension GenericStore {
 
     /// LIST: the objects in `namespace` (nil or empty: all namespaces) that the options select.
     public func list(namespace: String?, options: ListOptions) async throws(StatusError) -> ListResponse {
+        let page = try await scan(namespace: namespace, options: options) { kv, object throws(StatusError) in
+            if let object { return object }
+            return try decode(kv)
+        }
+        return ListResponse(items: page.items, resourceVersion: page.revision, continueToken: page.continueToken)
+    }
+
+    /// LIST in wire form: each item the JSON of a list element (no kind or apiVersion). Stored values
+    /// are not parsed unless a selector needs them.
+    public func listJSON(namespace: String?, options: ListOptions) async throws(StatusError) -> RawListResponse {
+        let page = try await scan(namespace: namespace, options: options) { kv, _ throws(StatusError) in
+            if let item = StoredObject.listItem(kv.value, revision: kv.modRevision) { return item }
+            var object = try decode(kv)
+            object["apiVersion"] = nil
+            object["kind"] = nil
+            return object.serialized()
+        }
+        return RawListResponse(items: page.items, resourceVersion: page.revision, continueToken: page.continueToken)
+    }
+
+    /// Reads the selected keys page by page from storage, turning each match into an item.
+    func scan<Item>(namespace: String?, options: ListOptions,
+                    make: (KeyValue, JSONValue?) throws(StatusError) -> Item) async throws(StatusError)
+        -> (items: [Item], revision: Int64, continueToken: String?)
+    {
         try checkFieldSelector(options.fieldSelector)
         let prefix = definition.prefix(namespace: namespace)
         var revision: Int64? = nil
@@ -53,7 +78,8 @@ extension GenericStore {
             }
         }
         let limit = options.limit.flatMap { $0 > 0 ? $0 : nil }
-        var items: [JSONValue] = []
+        var items: [Item] = []
+        let selective = options.labelSelector != nil || options.fieldSelector != nil
         var listRevision: Int64 = 0
         var nextKey = startKey
         var continueToken: String? = nil
@@ -75,21 +101,25 @@ extension GenericStore {
             var index = 0
             for kv in page.items {
                 index += 1
-                let object = try decode(kv)
-                guard matches(object, options) else { continue }
-                items.append(object)
+                if selective {
+                    let object = try decode(kv)
+                    guard matches(object, options) else { continue }
+                    items.append(try make(kv, object))
+                } else {
+                    items.append(try make(kv, nil))
+                }
                 if let limit, items.count == limit {
                     // More remain if this page or the store has anything after this key.
                     if index < page.items.count || page.more {
                         continueToken = ContinueToken(revision: listRevision, startKey: kv.key + "\u{0}").encoded()
                     }
-                    return ListResponse(items: items, resourceVersion: listRevision, continueToken: continueToken)
+                    return (items, listRevision, continueToken)
                 }
             }
             guard page.more, let last = page.items.last else { break }
             nextKey = last.key + "\u{0}"
         }
-        return ListResponse(items: items, resourceVersion: listRevision, continueToken: nil)
+        return (items, listRevision, nil)
     }
 
     func currentRevision() async throws(StatusError) -> Int64 {

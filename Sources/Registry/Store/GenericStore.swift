@@ -40,11 +40,11 @@ public struct GenericStore: Sendable {
 
     // MARK: Encoding
 
-    /// The stored form: the object without its resourceVersion, which storage owns.
+    /// The stored form: compact JSON with `metadata` first and without resourceVersion (storage owns
+    /// it), apiVersion and kind (the resource implies them). With metadata first, a list can splice the
+    /// revision in without parsing the object (`StoredObject.listItem`).
     func encode(_ object: JSONValue) throws(StatusError) -> [UInt8] {
-        var stored = object
-        stored.resourceVersion = ""
-        let bytes = stored.serialized()
+        let bytes = StoredObject.encode(object)
         if bytes.count > Self.maximumObjectBytes {
             throw StatusError.tooLarge("Request entity too large: the object is \(bytes.count) bytes, the limit is \(Self.maximumObjectBytes)")
         }

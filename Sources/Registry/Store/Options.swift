@@ -50,7 +50,18 @@ public struct ListResponse: Sendable {
     public var items: [JSONValue]
     public var resourceVersion: Int64
     public var continueToken: String?
-    public var remainingItemCount: Int64?
+}
+
+/// A LIST answer in wire form: each item the JSON bytes of one list element.
+public struct RawListResponse: Sendable {
+    public var items: [[UInt8]]
+    public var resourceVersion: Int64
+    public var continueToken: String?
+    public init(items: [[UInt8]], resourceVersion: Int64, continueToken: String?) {
+        self.items = items
+        self.resourceVersion = resourceVersion
+        self.continueToken = continueToken
+    }
 }
 
 /// A watch event in API terms.
