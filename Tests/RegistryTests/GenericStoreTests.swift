@@ -221,3 +221,44 @@ func configMaps(_ r: Registry) throws -> GenericStore {
         #expect(fromRaw.first?.resourceVersion.isEmpty == false)
     }
 }
+
+@Suite struct ProtectedNamespaceTests {
+    @Test(arguments: ["default", "kube-system", "kube-public"])
+    func systemNamespacesCanNotBeDeleted(name: String) async throws {
+        let namespaces = try #require(try await makeRegistry().namespaces)
+        let error = await #expect(throws: StatusError.self) {
+            _ = try await namespaces.delete(namespace: "", name: name, options: DeleteOptions())
+        }
+        #expect(error?.code == 403)
+        #expect(try await namespaces.get(namespace: "", name: name).deletionTimestamp == nil)
+    }
+}
+
+@Suite struct ExpiredResourceVersionTests {
+    @Test func watchAndListFromACompactedRevisionAreExpired() async throws {
+        let storage = MemoryStorage()
+        let registry = Registry(storage: storage, definitions: Registry.builtInDefinitions(), schema: BuiltInSchema())
+        try await registry.bootstrap()
+        let store = try configMaps(registry)
+        let first = try await store.create(namespace: "default", object: ["metadata": ["name": "a"]], options: WriteOptions())
+        for i in 0..<5 {
+            _ = try await store.create(namespace: "default", object: ["metadata": ["name": .string("b\(i)")]], options: WriteOptions())
+        }
+        try await storage.compact(revision: try await storage.currentRevision())
+
+        var options = ListOptions()
+        options.resourceVersion = first.object.resourceVersion
+        let watch = try await store.watch(namespace: "default", options: options)
+        var events: [APIWatchEvent] = []
+        for await event in watch.events { events.append(event) }
+        #expect(events.count == 1)
+        #expect(events.first?.type == .error)
+        #expect(events.first?.object["code"] == 410)
+        #expect(events.first?.object["reason"] == "Expired")
+        #expect(events.first?.object["kind"] == "Status")
+
+        options.resourceVersionMatch = "Exact"
+        let error = await #expect(throws: StatusError.self) { _ = try await store.list(namespace: "default", options: options) }
+        #expect(error?.code == 410)
+    }
+}

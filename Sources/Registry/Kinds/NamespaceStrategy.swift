@@ -50,6 +50,16 @@ public struct NamespaceStrategy: ResourceStrategy {
         return true
     }
 
+    /// The namespaces the system needs can not be deleted.
+    public static let undeletable: Set<String> = ["default", "kube-system", "kube-public"]
+
+    public func checkDeletion(_ object: JSONValue) -> StatusError? {
+        guard Self.undeletable.contains(object.name) else { return nil }
+        return StatusError(code: 403, reason: "Forbidden",
+                           message: "namespaces \"\(object.name)\" is forbidden: this namespace may not be deleted",
+                           details: .init(name: object.name, group: "", kind: "namespaces"))
+    }
+
     public func isFinalized(_ object: JSONValue) -> Bool {
         object.finalizers.isEmpty && (object["spec"]?["finalizers"]?.arrayValue?.isEmpty ?? true)
     }

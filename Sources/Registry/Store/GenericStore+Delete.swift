@@ -26,6 +26,7 @@ extension GenericStore {
             attempts += 1
             let kv = try await getKV(namespace: namespace, name: name)
             var object = try decode(kv)
+            if let error = strategy.checkDeletion(object) { throw error }
             if let uid = options.preconditionUID, uid != object.uid {
                 throw StatusError.conflict(groupResource, name: name,
                                            "Precondition failed: UID in precondition: \(uid), UID in object meta: \(object.uid)")

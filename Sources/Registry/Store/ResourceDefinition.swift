@@ -82,6 +82,8 @@ public protocol ResourceStrategy: Sendable {
     /// Called when a DELETE reaches an object without metadata.finalizers: returns true (after
     /// marking the object) if the object must stay until something finalizes it.
     func beginDeletion(_ object: inout JSONValue) -> Bool
+    /// An error if this object may not be deleted at all (e.g. the `default` namespace).
+    func checkDeletion(_ object: JSONValue) -> StatusError?
     /// True when nothing holds a deleted object any more.
     func isFinalized(_ object: JSONValue) -> Bool
     /// Values of the field selector labels of an object.
@@ -123,6 +125,7 @@ extension ResourceStrategy {
     public func validateUpdate(_ object: JSONValue, old: JSONValue) -> [FieldError] { [] }
     public func selectableFields(_ object: JSONValue) -> [String: String] { [:] }
     public func beginDeletion(_ object: inout JSONValue) -> Bool { false }
+    public func checkDeletion(_ object: JSONValue) -> StatusError? { nil }
     public func isFinalized(_ object: JSONValue) -> Bool { object.finalizers.isEmpty }
     public var tableColumns: [TableColumn] {
         [.name, TableColumn("Created At", type: "date", description: "CreationTimestamp")]
