@@ -12,11 +12,20 @@ enum YAMLConversion {
             throw StatusError.badRequest("error converting YAML to JSON: \(error)")
         }
         guard let node else { throw StatusError.badRequest("error converting YAML to JSON: empty document") }
-        return try convert(node, depth: 0)
+        var budget = maximumValues
+        return try convert(node, depth: 0, budget: &budget)
     }
 
-    static func convert(_ node: Node, depth: Int) throws(StatusError) -> JSONValue {
+    /// The most values one document may expand to: anchors and aliases can make a small document
+    /// expand exponentially ("billion laughs"), so expansion stops here.
+    static let maximumValues = 1_000_000
+
+    static func convert(_ node: Node, depth: Int, budget: inout Int) throws(StatusError) -> JSONValue {
         guard depth < JSONValue.maximumDepth else { throw StatusError.badRequest("error converting YAML to JSON: exceeded max depth") }
+        budget -= 1
+        guard budget >= 0 else {
+            throw StatusError.badRequest("error converting YAML to JSON: the document expands to more than \(maximumValues) values")
+        }
         switch node {
         case .scalar(let scalar):
             switch Tag.Name(rawValue: scalar.tag.rawValue) {
@@ -37,12 +46,12 @@ enum YAMLConversion {
                 guard case .scalar(let k) = key else {
                     throw StatusError.badRequest("error converting YAML to JSON: mapping keys must be scalars")
                 }
-                object[k.string] = try convert(value, depth: depth + 1)
+                object[k.string] = try convert(value, depth: depth + 1, budget: &budget)
             }
             return .object(object)
         case .sequence(let sequence):
             var array: [JSONValue] = []
-            for item in sequence { array.append(try convert(item, depth: depth + 1)) }
+            for item in sequence { array.append(try convert(item, depth: depth + 1, budget: &budget)) }
             return .array(array)
         case .alias:
             throw StatusError.badRequest("error converting YAML to JSON: aliases are not supported")

@@ -34,8 +34,8 @@ public struct ControlPlane: Sendable {
                                      readiness: { ready.load(ordering: .relaxed) }, logger: logger)
         let server = "http://\(configuration.bindAddress.contains(":") ? "[\(configuration.bindAddress)]" : configuration.bindAddress):\(configuration.port)"
         try Kubeconfig.write(to: configuration.kubeconfigPath, server: server)
+        FileHandle.standardOutput.write(Data("Wrote kubeconfig \(configuration.kubeconfigPath)\n".utf8))
         let logger = self.logger
-        let kubeconfigPath = configuration.kubeconfigPath
         let app = Application(
             responder: responder,
             configuration: .init(address: .hostname(configuration.bindAddress, port: configuration.port), serverName: nil),
@@ -43,7 +43,6 @@ public struct ControlPlane: Sendable {
                 ready.store(true, ordering: .relaxed)
                 let elapsed = ContinuousClock.now - start
                 logger.info("swiftlet API server ready on \(server) in \(elapsed)")
-                print("Wrote kubeconfig \(kubeconfigPath)")
             },
             logger: logger
         )

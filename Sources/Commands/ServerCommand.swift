@@ -21,6 +21,12 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Run without a node agent on this machine.")
     var disableAgent = false
 
+    @Option(help: ArgumentHelp("Revisions of history kept for watches.", visibility: .hidden))
+    var historyRevisions: Int64 = 10_000
+
+    @Option(help: ArgumentHelp("Seconds between compactions of the history.", visibility: .hidden))
+    var compactionIntervalSeconds = 60
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel = "info"
 
@@ -31,6 +37,8 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.kubeconfigPath = writeKubeconfig
         configuration.disableAgent = true  // the node agent arrives with issue 5
+        configuration.retainedRevisions = max(1, historyRevisions)
+        configuration.compactionInterval = .seconds(max(1, compactionIntervalSeconds))
         var logger = Logger(label: "swiftlet")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         if !disableAgent {

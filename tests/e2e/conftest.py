@@ -90,8 +90,8 @@ def new_server(swiftlet_bin, tmp_path):
     """Factory: new_server(name='x', data_dir=None) -> started Server. Killed at teardown."""
     started: list[Server] = []
 
-    def make(name: str = "extra", data_dir=None, start: bool = True) -> Server:
-        s = Server(tmp_path / f"{name}-{len(started)}", data_dir=data_dir, name=name)
+    def make(name: str = "extra", data_dir=None, start: bool = True, extra_args=None) -> Server:
+        s = Server(tmp_path / f"{name}-{len(started)}", data_dir=data_dir, name=name, extra_args=extra_args)
         started.append(s)
         if start:
             s.start()

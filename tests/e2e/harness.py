@@ -66,7 +66,8 @@ class ServerStartError(AssertionError):
 class Server:
     """One `swiftlet server` process with its own data dir, port and kubeconfig."""
 
-    def __init__(self, workdir: Path, data_dir: Path | None = None, name: str = "server"):
+    def __init__(self, workdir: Path, data_dir: Path | None = None, name: str = "server", extra_args: list[str] | None = None):
+        self.extra_args = list(extra_args or [])
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.name = name
@@ -108,7 +109,7 @@ class Server:
                 "--bind-address", "127.0.0.1",
                 "--write-kubeconfig", str(self.kubeconfig),
                 "--disable-agent",
-            ]
+            ] + self.extra_args
             self.proc = subprocess.Popen(
                 args, stdout=self._log_file, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, cwd=str(self.workdir),
