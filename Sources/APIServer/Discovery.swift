@@ -17,6 +17,11 @@ struct Discovery {
         return order.map { ($0, versions[$0] ?? []) }
     }
 
+    /// The verbs of a subresource the generic store serves.
+    static func subresourceVerbs(_ subresource: String) -> JSONValue {
+        subresource == "finalize" ? ["update"] : ["get", "patch", "update"]
+    }
+
     func resources(group: String, version: String) -> [ResourceDefinition] {
         definitions.filter { $0.group == group && $0.version == version }
     }
@@ -72,7 +77,7 @@ struct Discovery {
             items.append(.object(r))
             for sub in d.subresources {
                 items.append(["name": .string("\(d.resource)/\(sub)"), "singularName": "", "namespaced": .bool(d.namespaced),
-                              "kind": .string(d.kind), "verbs": sub == "finalize" ? ["update"] : ["get", "patch", "update"]])
+                              "kind": .string(d.kind), "verbs": Self.subresourceVerbs(sub)])
             }
         }
         return ["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(group.isEmpty ? version : "\(group)/\(version)"),
@@ -97,7 +102,7 @@ struct Discovery {
                         r["subresources"] = .array(d.subresources.map { sub in
                             ["subresource": .string(sub),
                              "responseKind": ["group": .string(d.group), "version": .string(d.version), "kind": .string(d.kind)],
-                             "verbs": sub == "finalize" ? ["update"] : ["get", "patch", "update"]]
+                             "verbs": Self.subresourceVerbs(sub)]
                         })
                     }
                     return .object(r)

@@ -41,15 +41,15 @@ struct ResourceHandler {
 
     func handle() async throws(StatusError) -> Response {
         let isObject = path.name != nil
-        if path.subresource == nil, !definition.verbs.contains(try verb()) { throw StatusError.methodNotAllowed() }
+        let verb = try verb()
+        if path.subresource == nil, !definition.verbs.contains(verb) { throw StatusError.methodNotAllowed() }
         switch request.method {
         case .get, .head:
             if isObject {
                 guard path.subresource == nil || path.subresource == "status" else { throw StatusError.methodNotAllowed() }
                 return try await get()
             }
-            if try query.bool("watch") == true { return try await watch() }
-            return try await list()
+            return verb == "watch" ? try await watch() : try await list()
         case .post:
             guard !isObject else { throw StatusError.methodNotAllowed() }
             return try await create()
@@ -73,8 +73,10 @@ struct ResourceHandler {
         do {
             let buffer = try await request.body.collect(upTo: BodyDecoding.maximumBodyBytes)
             return Array(buffer.readableBytesView)
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw StatusError.tooLarge("Request entity too large: limit is \(BodyDecoding.maximumBodyBytes)")
+        } catch {
+            throw StatusError.badRequest("error reading the request body: \(error)")
         }
     }
 
@@ -121,6 +123,7 @@ struct ResourceHandler {
         let definition = self.definition
         let clock = responder.registry.clock
         let body = ResponseBody { writer in
+            defer { watch.stop() }
             // A watch ends when the server shuts down, so that shutdown does not wait for it.
             try await withGracefulShutdownHandler {
                 try await Self.stream(watch.events, to: &writer, asTable: asTable, include: include, definition: definition, clock: clock)

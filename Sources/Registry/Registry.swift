@@ -23,8 +23,9 @@ public final class Registry: Sendable {
         let gate = namespaceStore.map { NamespaceStoreGate(namespaces: $0) }
         var stores: [String: GenericStore] = [:]
         for definition in definitions {
-            stores[Self.id(definition.group, definition.version, definition.resource)] =
-                GenericStore(definition: definition, storage: storage, namespaces: gate, schema: schema, clock: clock)
+            stores[Self.id(definition.group, definition.version, definition.resource)] = definition.namespaced
+                ? GenericStore(definition: definition, storage: storage, namespaces: gate, schema: schema, clock: clock)
+                : GenericStore(definition: definition, storage: storage, namespaces: nil, schema: schema, clock: clock)
         }
         self.stores = stores
     }

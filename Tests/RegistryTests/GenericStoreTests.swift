@@ -262,3 +262,77 @@ func configMaps(_ r: Registry) throws -> GenericStore {
         #expect(error?.code == 410)
     }
 }
+
+@Suite struct ReviewFollowUpTests {
+    @Test func selectiveWatchFromARevisionReportsObjectsThatStopMatching() async throws {
+        let store = try configMaps(try await makeRegistry())
+        _ = try await store.create(namespace: "default", object: ["metadata": ["name": "a", "labels": ["app": "web"]]], options: WriteOptions())
+        _ = try await store.create(namespace: "default", object: ["metadata": ["name": "b"]], options: WriteOptions())
+        var options = ListOptions()
+        options.labelSelector = try LabelSelector.parse("app=web")
+        options.resourceVersion = try await store.list(namespace: "default", options: ListOptions()).resourceVersion.description
+        let watch = try await store.watch(namespace: "default", options: options)
+        _ = try await store.patch(namespace: "default", name: "a", type: .merge, body: ["metadata": ["labels": ["app": nil]]], options: WriteOptions())
+        _ = try await store.patch(namespace: "default", name: "b", type: .merge, body: ["metadata": ["labels": ["app": "web"]]], options: WriteOptions())
+        var seen: [String] = []
+        for await event in watch.events {
+            seen.append("\(event.type.rawValue) \(event.object.name)")
+            if seen.count == 2 { break }
+        }
+        #expect(seen == ["DELETED a", "ADDED b"])
+    }
+
+    @Test func watchFromAFutureRevisionIsRefused() async throws {
+        let store = try configMaps(try await makeRegistry())
+        var options = ListOptions()
+        options.resourceVersion = "999999"
+        let error = await #expect(throws: StatusError.self) { _ = try await store.watch(namespace: "default", options: options) }
+        #expect(error?.code == 504)
+    }
+
+    @Test func noNewFinalizersWhileDeleting() async throws {
+        let store = try configMaps(try await makeRegistry())
+        _ = try await store.create(namespace: "default", object: ["metadata": ["name": "f", "finalizers": ["example.com/a"]]], options: WriteOptions())
+        _ = try await store.delete(namespace: "default", name: "f", options: DeleteOptions())
+        let error = await #expect(throws: StatusError.self) {
+            _ = try await store.patch(namespace: "default", name: "f", type: .merge,
+                                      body: ["metadata": ["finalizers": ["example.com/a", "example.com/b"]]], options: WriteOptions())
+        }
+        #expect(error?.code == 422)
+        #expect(error?.details?.causes.first?.field == "metadata.finalizers")
+    }
+
+    @Test func namespaceHeldByAFinalizerIsTerminating() async throws {
+        let namespaces = try #require(try await makeRegistry().namespaces)
+        _ = try await namespaces.create(namespace: "", object: ["metadata": ["name": "held", "finalizers": ["example.com/x"]]], options: WriteOptions())
+        _ = try await namespaces.delete(namespace: "", name: "held", options: DeleteOptions())
+        #expect(try await namespaces.get(namespace: "", name: "held")["status"]?["phase"] == "Terminating")
+    }
+
+    @Test func jsonPatchCopyBombIsRejected() async throws {
+        let store = try configMaps(try await makeRegistry())
+        _ = try await store.create(namespace: "default", object: ["metadata": ["name": "bomb"]], options: WriteOptions())
+        var ops: [JSONValue] = [["op": "add", "path": "/data", "value": ["x": ["a": "b"]]]]
+        for _ in 0..<40 { ops.append(["op": "copy", "from": "/data/x", "path": "/data/x/b"]) }
+        let error = await #expect(throws: StatusError.self) {
+            _ = try await store.patch(namespace: "default", name: "bomb", type: .json, body: .array(ops), options: WriteOptions())
+        }
+        #expect(error?.code == 422)
+        #expect(try await store.get(namespace: "default", name: "bomb")["data"] == nil)
+    }
+
+    @Test func patchWithoutAResourceVersionSurvivesAConcurrentWrite() async throws {
+        let store = try configMaps(try await makeRegistry())
+        _ = try await store.create(namespace: "default", object: ["metadata": ["name": "race"]], options: WriteOptions())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<16 {
+                group.addTask {
+                    _ = try await store.patch(namespace: "default", name: "race", type: .merge,
+                                              body: .object(["metadata": .object(["labels": .object(["k\(i)": "v"])])]), options: WriteOptions())
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.get(namespace: "default", name: "race").labels.count == 16)
+    }
+}

@@ -25,6 +25,7 @@ extension GenericStore {
         object.metadata["deletionGracePeriodSeconds"] = nil
         object.metadata["selfLink"] = nil
         object.generation = strategy.tracksGeneration ? 1 : 0
+        if strategy.hasStatusSubresource { object["status"] = nil }
         strategy.prepareForCreate(&object)
         try validateOrThrow(object, old: nil)
 
@@ -47,7 +48,7 @@ extension GenericStore {
                 throw mapStorageError(error, name: object.name)
             }
         }
-        throw StatusError.alreadyExists(groupResource, name: object.name)
+        throw StatusError.alreadyExists(groupResource, name: object.name)  // not reached: the last attempt throws above
     }
 
     /// Sets the namespace of an object from the request, rejecting a conflicting one.

@@ -37,7 +37,8 @@ extension GenericStore {
             }
             do {
                 if object.deletionTimestamp != nil { return .pending(object) }
-                if !object.finalizers.isEmpty || strategy.beginDeletion(&object) {
+                let held = strategy.beginDeletion(&object)
+                if !object.finalizers.isEmpty || held {
                     // Finalizers pending: mark for deletion and keep the object.
                     if options.dryRun { return .pending(object) }
                     object.deletionTimestamp = formatTimestamp(now())

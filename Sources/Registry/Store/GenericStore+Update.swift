@@ -56,6 +56,14 @@ extension GenericStore {
             object = kept
         }
         object.resourceVersion = old.resourceVersion
+        if old.deletionTimestamp != nil {
+            let added = object.finalizers.filter { !old.finalizers.contains($0) }
+            if !added.isEmpty {
+                throw StatusError.invalid(kind: definition.kind, group: definition.group, name: object.name, errors: [
+                    .forbidden("metadata.finalizers", "no new finalizers can be added if the object is being deleted, found new finalizers \(added)"),
+                ])
+            }
+        }
         try validateOrThrow(object, old: old)
 
         // Deleting an object whose last finalizer was just removed.
@@ -102,31 +110,54 @@ extension GenericStore {
             let current = try await getKV(namespace: namespace, name: name)
             let old = try decode(current)
             var patched = try applyPatch(type: type, body: body, to: old)
+            if patched.exceeds(depth: JSONValue.maximumDepth, nodes: Self.maximumPatchedNodes) {
+                throw StatusError(code: 422, reason: "Invalid",
+                                  message: "the server rejected our request due to an error in our request: the patched object is too large or too deeply nested")
+            }
             try checkTypeMeta(&patched)
             let warnings = try checkUnknownFields(&patched, options: options)
             if patched.name != name {
                 throw StatusError.badRequest("the name of the object (\(patched.name)) does not match the name on the URL (\(name))")
             }
             try setNamespace(&patched, namespace: namespace)
-            let pinned = patched.resourceVersion
-            if !pinned.isEmpty && pinned != old.resourceVersion {
+            let pinned = Self.pinsResourceVersion(type: type, patch: body)
+            if pinned && patched.resourceVersion != old.resourceVersion {
                 throw StatusError.conflict(groupResource, name: name)
             }
             do {
                 var result = try await write(merging: patched, over: old, kv: current, target: target, options: options)
                 result.warnings += warnings
                 return result
-            } catch let error where error.reason == "Conflict" && pinned.isEmpty == false {
-                throw error
-            } catch let error where error.reason == "Conflict" && attempts < 5 {
+            } catch let error where error.reason == "Conflict" && !pinned && attempts < 5 {
+                // Someone wrote in between: apply the patch again to the new object.
                 continue
             }
+        }
+    }
+
+    /// The most JSON values a patched object may hold (copy operations can multiply a small patch).
+    static let maximumPatchedNodes = 600_000
+    /// The most operations in one JSON patch, as Kubernetes allows.
+    static let maximumJSONPatchOperations = 10_000
+
+    /// True when the patch itself names a resourceVersion, which then must match the stored one.
+    static func pinsResourceVersion(type: PatchType, patch: JSONValue) -> Bool {
+        switch type {
+        case .json:
+            return patch.arrayValue?.contains { $0["path"]?.stringValue == "/metadata/resourceVersion" } ?? false
+        case .merge, .strategic, .apply:
+            guard let rv = patch["metadata"]?["resourceVersion"] else { return false }
+            return !rv.isNull
         }
     }
 
     func applyPatch(type: PatchType, body: JSONValue, to old: JSONValue) throws(StatusError) -> JSONValue {
         switch type {
         case .json:
+            if let count = body.arrayValue?.count, count > Self.maximumJSONPatchOperations {
+                throw StatusError(code: 422, reason: "Invalid",
+                                  message: "The allowed maximum operations in a JSON patch is \(Self.maximumJSONPatchOperations), got \(count)")
+            }
             return try JSONPatch.apply(body, to: old)
         case .merge:
             guard body.objectValue != nil else { throw StatusError.badRequest("a merge patch must be a JSON object") }

@@ -28,25 +28,50 @@ extension GenericStore {
             guard let n = Int64(rv), n >= 0 else {
                 throw StatusError.badRequest("resourceVersion: Invalid value: \"\(rv)\": must be a non-negative integer")
             }
+            let current = try await currentRevision()
+            if n > current {
+                throw mapStorageError(StorageError.futureRevision(requested: n, current: current), name: "")
+            }
             startRevision = n
         }
-        let (stream, continuation) = AsyncStream<APIWatchEvent>.makeStream(bufferingPolicy: .unbounded)
+        // A selective watch from a revision learns what matched then, so that an object that stops
+        // matching is reported DELETED and one that starts matching ADDED.
+        var matchedAtStart: [String]? = sendInitial ? initial.map { $0.name + "/" + $0.namespace } : nil
+        if !sendInitial, startRevision > 0, options.labelSelector != nil || options.fieldSelector != nil {
+            var atStart = options
+            atStart.resourceVersion = String(startRevision)
+            atStart.resourceVersionMatch = "Exact"
+            atStart.limit = nil
+            atStart.continueToken = nil
+            matchedAtStart = try await list(namespace: namespace, options: atStart).items.map { $0.name + "/" + $0.namespace }
+        }
+        let (stream, continuation) = AsyncStream<APIWatchEvent>.makeStream(bufferingPolicy: .bufferingOldest(Self.watchBufferLimit))
         let store = self
         let initialEventsEnd = options.sendInitialEvents == true
-        let task = Task {
-            await store.runWatch(prefix: prefix, from: startRevision, initial: initial, sentInitial: sendInitial, initialEventsEnd: initialEventsEnd,
-                                 options: options, continuation: continuation)
+        var options = options
+        if options.timeoutSeconds == nil {
+            // As kube-apiserver: a watch without a timeout ends after 30 to 60 minutes; clients re-watch.
+            options.timeoutSeconds = Int.random(in: 1800...3600)
+        }
+        let task = Task { [options, matchedAtStart] in
+            await store.runWatch(prefix: prefix, from: startRevision, initial: initial, matchedAtStart: matchedAtStart,
+                                 initialEventsEnd: initialEventsEnd, options: options, continuation: continuation)
         }
         continuation.onTermination = { _ in task.cancel() }
         return WatchStream(events: stream, stop: { continuation.finish() })
     }
 
-    private func runWatch(prefix: String, from startRevision: Int64, initial: [JSONValue], sentInitial: Bool, initialEventsEnd: Bool,
-                          options: ListOptions, continuation: AsyncStream<APIWatchEvent>.Continuation) async {
-        let state = WatchState(revision: startRevision, knowsInitialState: sentInitial)
+    /// Events a watcher has not read yet, at most; a watcher that falls further behind is closed (and
+    /// re-watches from its last resourceVersion), as kube-apiserver closes slow watchers.
+    public static let watchBufferLimit = 10_000
+
+    private func runWatch(prefix: String, from startRevision: Int64, initial: [JSONValue], matchedAtStart: [String]?,
+                          initialEventsEnd: Bool, options: ListOptions,
+                          continuation: AsyncStream<APIWatchEvent>.Continuation) async {
+        let state = WatchState(revision: startRevision, knowsInitialState: matchedAtStart != nil)
+        state.known.withLock { $0.formUnion(matchedAtStart ?? []) }
         for object in initial {
             continuation.yield(APIWatchEvent(type: .added, object: object))
-            _ = state.known.withLock { $0.insert(object.name + "/" + object.namespace) }
         }
         if initialEventsEnd && options.allowWatchBookmarks {
             var bookmark = bookmarkObject(revision: startRevision)
@@ -83,9 +108,12 @@ extension GenericStore {
             group.addTask {
                 do {
                     for try await event in events {
+                        if let apiEvent = try self.translate(event, options: options, state: state),
+                           case .dropped = continuation.yield(apiEvent) {
+                            return  // the watcher fell too far behind
+                        }
+                        // Only now may a bookmark name this revision.
                         state.lastRevision.withLock { $0 = event.revision }
-                        guard let apiEvent = try self.translate(event, options: options, state: state) else { continue }
-                        continuation.yield(apiEvent)
                     }
                 } catch let error as StatusError {
                     continuation.yield(APIWatchEvent(type: .error, object: error.status))
@@ -110,8 +138,16 @@ extension GenericStore {
     /// reported DELETED, one that starts matching ADDED.
     func translate(_ event: WatchEvent, options: ListOptions, state: WatchState) throws(StatusError) -> APIWatchEvent? {
         let object = try decode(event.kv)
-        let id = object.name + "/" + object.namespace
         let selective = options.labelSelector != nil || options.fieldSelector != nil
+        guard selective else {
+            let type: APIWatchEvent.Kind = switch event.kind {
+            case .created: .added
+            case .updated: .modified
+            case .deleted: .deleted
+            }
+            return APIWatchEvent(type: type, object: object)
+        }
+        let id = object.name + "/" + object.namespace
         let matching = matches(object, options)
         switch event.kind {
         case .created:
@@ -121,8 +157,8 @@ extension GenericStore {
         case .updated:
             if matching {
                 let wasKnown = state.known.withLock { $0.insert(id).inserted == false }
-                // Without the initial state, an update of an unseen object is most likely a modification.
-                let added = selective && !wasKnown && state.knowsInitialState
+                // Without the state at the start, an update of an unseen object is most likely a modification.
+                let added = !wasKnown && state.knowsInitialState
                 return APIWatchEvent(type: added ? .added : .modified, object: object)
             }
             let wasKnown = state.known.withLock { $0.remove(id) != nil }
@@ -132,6 +168,7 @@ extension GenericStore {
             return matching ? APIWatchEvent(type: .deleted, object: object) : nil
         }
     }
+
 }
 
 /// What one watch remembers: the objects it has reported as matching, and the last revision seen.
