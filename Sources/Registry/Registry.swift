@@ -40,18 +40,10 @@ public final class Registry: Sendable {
 
     public var namespaces: GenericStore? { store(group: "", version: "v1", resource: "namespaces") }
 
-    /// The built-in resources of this release.
+    /// The built-in resources of this release, in discovery order (the core group first; within a
+    /// group, the preferred version first).
     public static func builtInDefinitions() -> [ResourceDefinition] {
-        [
-            ResourceDefinition(group: "", version: "v1", resource: "namespaces", kind: "Namespace", namespaced: false,
-                               shortNames: ["ns"], verbs: ["create", "delete", "get", "list", "patch", "update", "watch"], subresources: ["status", "finalize"], strategy: NamespaceStrategy()),
-            ResourceDefinition(group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true,
-                               shortNames: ["cm"], strategy: ConfigMapStrategy()),
-            ResourceDefinition(group: "", version: "v1", resource: "secrets", kind: "Secret", namespaced: true,
-                               strategy: SecretStrategy()),
-            ResourceDefinition(group: "", version: "v1", resource: "events", kind: "Event", namespaced: true,
-                               shortNames: ["ev"], strategy: EventStrategy()),
-        ]
+        basicKinds() + workloadKinds() + serviceAndClusterKinds()
     }
 
     /// The namespaces every cluster has.

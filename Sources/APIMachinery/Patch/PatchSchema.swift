@@ -1,16 +1,28 @@
 /// How one field of an API type is patched: the type of its value (of its elements, for lists),
-/// whether it is a list, its patch strategies (`merge`, `retainKeys`, `replace`) and its merge key.
+/// whether it is a list, its patch strategies (`merge`, `retainKeys`, `replace`) and its merge key;
+/// for server-side apply, its OpenAPI list type (`atomic`, `set`, `map`) and list-map keys, and whether
+/// it is a map of named fields (`structType`: "granular" or "atomic").
 public struct PatchFieldInfo: Sendable, Hashable {
     public var childType: String?
     public var isList: Bool
     public var strategies: Set<String>
     public var mergeKey: String?
+    /// `x-kubernetes-list-type` (nil when the schema does not say; then `atomic` for apply).
+    public var listType: String?
+    /// `x-kubernetes-list-map-keys` of a `map` list.
+    public var mapKeys: [String]
+    /// `x-kubernetes-map-type` of an object field (`atomic` or `granular`; nil when the schema does not say).
+    public var mapType: String?
 
-    public init(childType: String? = nil, isList: Bool = false, strategies: Set<String> = [], mergeKey: String? = nil) {
+    public init(childType: String? = nil, isList: Bool = false, strategies: Set<String> = [], mergeKey: String? = nil,
+                listType: String? = nil, mapKeys: [String] = [], mapType: String? = nil) {
         self.childType = childType
         self.isList = isList
         self.strategies = strategies
         self.mergeKey = mergeKey
+        self.listType = listType
+        self.mapKeys = mapKeys
+        self.mapType = mapType
     }
 
     var isMerge: Bool { strategies.contains("merge") }
