@@ -59,6 +59,7 @@ public final class Registry: Sendable {
             }
             if case .failure(let error) = result, error.code != 409 { throw error }
         }
+        try await bootstrapPriorityClasses()
     }
 }
 

@@ -38,7 +38,7 @@ extension GenericStore {
     /// are not parsed unless a selector needs them.
     public func listJSON(namespace: String?, options: ListOptions) async throws(StatusError) -> RawListResponse {
         let page = try await scan(namespace: namespace, options: options) { kv, _ throws(StatusError) in
-            if let item = StoredObject.listItem(kv.value, revision: kv.modRevision) { return item }
+            if !convertsObjects, let item = StoredObject.listItem(kv.value, revision: kv.modRevision) { return item }
             var object = try decode(kv)
             object["apiVersion"] = nil
             object["kind"] = nil

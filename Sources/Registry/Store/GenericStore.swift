@@ -44,7 +44,7 @@ public struct GenericStore: Sendable {
     /// it), apiVersion and kind (the resource implies them). With metadata first, a list can splice the
     /// revision in without parsing the object (`StoredObject.listItem`).
     func encode(_ object: JSONValue) throws(StatusError) -> [UInt8] {
-        let bytes = StoredObject.encode(object)
+        let bytes = StoredObject.encode(storedForm(object))
         if bytes.count > Self.maximumObjectBytes {
             throw StatusError.tooLarge("Request entity too large: the object is \(bytes.count) bytes, the limit is \(Self.maximumObjectBytes)")
         }
@@ -59,6 +59,7 @@ public struct GenericStore: Sendable {
         } catch {
             throw StatusError.internal("stored object \(kv.key) is not valid JSON: \(error)")
         }
+        object = servedForm(object)
         object.resourceVersion = String(kv.modRevision)
         object["apiVersion"] = .string(definition.groupVersion)
         object["kind"] = .string(definition.kind)

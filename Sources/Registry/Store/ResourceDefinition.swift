@@ -16,6 +16,11 @@ public struct ResourceDefinition: Sendable {
     /// Subresources served by the generic store (e.g. `status`).
     public var subresources: [String]
     public var strategy: any ResourceStrategy
+    /// Set when the objects are those of another resource (another version or group): the group and
+    /// resource whose storage this one shares. Nil: this resource's own.
+    public var storageResource: GroupResource? = nil
+    /// Converts between this resource's form and the stored form when they differ.
+    public var converter: (any ObjectConverter)? = nil
 
     public static let allVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 
@@ -40,9 +45,18 @@ public struct ResourceDefinition: Sendable {
     public var groupResource: GroupResource { GroupResource(group: group, resource: resource) }
     public var listKind: String { kind + "List" }
 
-    /// The storage key prefix for this resource: `/registry/<group>/<resource>/`.
+    /// The storage key prefix for this resource: `/registry/<group>/<resource>/` (of the storage resource).
     public var keyPrefix: String {
-        group.isEmpty ? "/registry/\(resource)/" : "/registry/\(group)/\(resource)/"
+        let stored = storageResource ?? groupResource
+        return stored.group.isEmpty ? "/registry/\(stored.resource)/" : "/registry/\(stored.group)/\(stored.resource)/"
+    }
+
+    /// This definition serving the objects stored for `resource`, converted by `converter`.
+    public func sharingStorage(of resource: GroupResource, converter: any ObjectConverter) -> ResourceDefinition {
+        var copy = self
+        copy.storageResource = resource
+        copy.converter = converter
+        return copy
     }
 
     public func key(namespace: String, name: String) -> String {
@@ -53,6 +67,16 @@ public struct ResourceDefinition: Sendable {
         if namespaced, let namespace, !namespace.isEmpty { return "\(keyPrefix)\(namespace)/" }
         return keyPrefix
     }
+}
+
+/// Converts objects of one served version to and from the stored version (another version or group
+/// of the same objects), as Kubernetes' conversion functions do. apiVersion and kind are set by the
+/// store.
+public protocol ObjectConverter: Sendable {
+    /// The stored form of an object in the served form.
+    func toStorage(_ object: JSONValue) -> JSONValue
+    /// The served form of a stored object.
+    func fromStorage(_ object: JSONValue) -> JSONValue
 }
 
 /// The per-kind behaviour of a resource on write and read, as Kubernetes' registry strategies define it.

@@ -1,0 +1,173 @@
+import APIMachinery
+import Foundation
+
+/// A resource quantity (`1Gi`, `500m`, `1e3`) reduced to a number for comparisons.
+struct Quantity: Comparable {
+    let value: Double
+    let text: String
+
+    static let formatMessage = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+
+    static let binarySuffixes: [String: Double] = [
+        "Ki": 1024, "Mi": pow(1024, 2), "Gi": pow(1024, 3), "Ti": pow(1024, 4), "Pi": pow(1024, 5), "Ei": pow(1024, 6),
+    ]
+    static let decimalSuffixes: [String: Double] = [
+        "n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
+    ]
+
+    init?(_ text: String) {
+        self.text = text
+        var rest = Substring(text)
+        var sign = 1.0
+        if let first = rest.first, first == "+" || first == "-" {
+            if first == "-" { sign = -1 }
+            rest = rest.dropFirst()
+        }
+        let number = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+        guard !number.isEmpty, number.filter({ $0 == "." }).count <= 1, number != ".", let n = Double(number) else { return nil }
+        let suffix = String(rest.dropFirst(number.count))
+        if let m = Self.binarySuffixes[suffix] ?? Self.decimalSuffixes[suffix] {
+            value = sign * n * m
+        } else if let e = suffix.first, e == "e" || e == "E", let exponent = Int(suffix.dropFirst()), suffix.count > 1 {
+            value = sign * n * pow(10, Double(exponent))
+        } else {
+            return nil
+        }
+    }
+
+    static func < (a: Quantity, b: Quantity) -> Bool { a.value < b.value }
+    static func == (a: Quantity, b: Quantity) -> Bool { a.value == b.value }
+}
+
+/// The text of a quantity value (a string or a number in JSON).
+func quantityText(_ value: JSONValue?) -> String? {
+    guard let value else { return nil }
+    switch value {
+    case .string(let s): return s
+    case .int(let i): return String(i)
+    case .double(let d): return String(d)
+    default: return nil
+    }
+}
+
+/// The parsed quantities of a resource list (`{"cpu": "1", ...}`), with errors for unparsable ones.
+func resourceList(_ value: JSONValue?, field: String, errors: inout [FieldError]) -> [String: Quantity] {
+    guard let value, !value.isNull else { return [:] }
+    guard case .object(let map) = value else {
+        errors.append(.invalid(field, value, "must be a map of resource names to quantities"))
+        return [:]
+    }
+    var out: [String: Quantity] = [:]
+    for key in map.keys.sorted() {
+        guard let text = quantityText(map[key]), let q = Quantity(text) else {
+            errors.append(.invalid("\(field)[\(key)]", map[key], Quantity.formatMessage))
+            continue
+        }
+        out[key] = q
+    }
+    return out
+}
+
+/// Every error of a resource name used as a key of a resource list (validateResourceName).
+func resourceNameErrors(_ name: String, field: String) -> [FieldError] {
+    var errors = NameValidation.isQualifiedName(name).map { FieldError.invalid(field, string: name, $0) }
+    if errors.isEmpty, !name.contains("/"), !standardResourceNames.contains(name), !name.hasPrefix("requests."),
+       !name.hasPrefix("limits."), !name.hasPrefix("hugepages-"), !name.hasPrefix("count/") {
+        errors.append(.invalid(field, string: name, "must be a standard resource type or fully qualified"))
+    }
+    return errors
+}
+
+let standardResourceNames: Set<String> = [
+    "cpu", "memory", "storage", "ephemeral-storage", "pods", "services", "replicationcontrollers", "resourcequotas",
+    "secrets", "configmaps", "persistentvolumeclaims", "services.nodeports", "services.loadbalancers",
+]
+
+/// Errors of a metav1.LabelSelector at `field` (ValidateLabelSelector).
+func labelSelectorErrors(_ selector: JSONValue?, field: String) -> [FieldError] {
+    guard let selector, !selector.isNull else { return [] }
+    guard selector.objectValue != nil else { return [.invalid(field, selector, "must be a label selector")] }
+    var errors: [FieldError] = []
+    if let labels = selector["matchLabels"]?.objectValue {
+        for key in labels.keys.sorted() {
+            errors += validateLabelKey(key, field: "\(field).matchLabels")
+            errors += validateLabelValue(labels[key]?.stringValue ?? "", field: "\(field).matchLabels")
+        }
+    }
+    for (i, expression) in (selector["matchExpressions"]?.arrayValue ?? []).enumerated() {
+        let path = "\(field).matchExpressions[\(i)]"
+        let op = expression["operator"]?.stringValue ?? ""
+        let values = expression["values"]?.arrayValue ?? []
+        switch op {
+        case "In", "NotIn":
+            if values.isEmpty {
+                errors.append(.required("\(path).values", "must be specified when `operator` is 'In' or 'NotIn'"))
+            }
+        case "Exists", "DoesNotExist":
+            if !values.isEmpty {
+                errors.append(.forbidden("\(path).values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"))
+            }
+        default:
+            errors.append(.invalid("\(path).operator", .string(op), "not a valid selector operator"))
+        }
+        errors += validateLabelKey(expression["key"]?.stringValue ?? "", field: "\(path).key")
+    }
+    return errors
+}
+
+/// A non-negative int-or-percent field (minAvailable, maxUnavailable).
+func intOrPercentErrors(_ value: JSONValue?, field: String) -> [FieldError] {
+    guard let value, !value.isNull else { return [] }
+    if let i = value.intValue {
+        return i < 0 ? [.invalid(field, value, "must be greater than or equal to 0")] : []
+    }
+    guard let s = value.stringValue else { return [.invalid(field, value, "must be an integer or percentage")] }
+    guard s.hasSuffix("%"), let n = Int(s.dropLast()) else {
+        return [.invalid(field, value, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")]
+    }
+    if n < 0 { return [.invalid(field, value, "must be greater than or equal to 0")] }
+    if n > 100 { return [.invalid(field, value, "must not be greater than 100%")] }
+    return []
+}
+
+/// kubectl's short form of access modes (`RWO,ROX,RWX,RWOP`).
+func accessModesString(_ modes: JSONValue?) -> String {
+    let list = (modes?.arrayValue ?? []).compactMap(\.stringValue)
+    var out: [String] = []
+    for (mode, short) in [("ReadWriteOnce", "RWO"), ("ReadOnlyMany", "ROX"), ("ReadWriteMany", "RWX"), ("ReadWriteOncePod", "RWOP")]
+    where list.contains(mode) {
+        out.append(short)
+    }
+    return out.joined(separator: ",")
+}
+
+let persistentVolumeAccessModes = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]
+
+/// Errors of a list of access modes at `field`; `required` adds the message for an empty list.
+func accessModeErrors(_ modes: JSONValue?, field: String, requiredMessage: String) -> [FieldError] {
+    let list = modes?.arrayValue ?? []
+    if list.isEmpty { return [.required(field, requiredMessage)] }
+    var errors: [FieldError] = []
+    for mode in list {
+        let s = mode.stringValue ?? ""
+        if !persistentVolumeAccessModes.contains(s) {
+            errors.append(.notSupported(field, s, supported: persistentVolumeAccessModes))
+        }
+    }
+    if list.contains("ReadWriteOncePod") && list.count > 1 {
+        errors.append(.forbidden(field, "may not use ReadWriteOncePod with other access modes"))
+    }
+    return errors
+}
+
+/// `metav1.Time` of now.
+func nowTimestamp() -> String {
+    RFC3339.format(Date())
+}
+
+extension JSONValue {
+    /// Sets a member of an object value at a path of keys, creating the objects on the way.
+    mutating func setDefault(_ path: [String], _ value: JSONValue) {
+        if self[path: path] == nil || self[path: path]?.isNull == true { set(path: path, to: value) }
+    }
+}
