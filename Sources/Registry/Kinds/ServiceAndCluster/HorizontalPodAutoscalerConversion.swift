@@ -259,14 +259,22 @@ public struct HorizontalPodAutoscalerV1Strategy: ResourceStrategy {
         object.setDefault(["spec", "minReplicas"], 1)
         var stored = converter.toStorage(object)
         v2.prepareForCreate(&stored)
-        object = converter.fromStorage(stored)
+        replace(&object, withServedFormOf: stored)
     }
 
     public func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) {
         object.setDefault(["spec", "minReplicas"], 1)
         var stored = converter.toStorage(object)
         v2.prepareForUpdate(&stored, old: converter.toStorage(old))
+        replace(&object, withServedFormOf: stored)
+    }
+
+    /// The object as it reads back from storage: defaulted in the stored form, with its type meta.
+    func replace(_ object: inout JSONValue, withServedFormOf stored: JSONValue) {
+        let apiVersion = object["apiVersion"], kind = object["kind"]
         object = converter.fromStorage(stored)
+        object["apiVersion"] = apiVersion
+        object["kind"] = kind
     }
 
     public func validate(_ object: JSONValue) -> [FieldError] {
