@@ -368,6 +368,9 @@ private func invalidCauses(_ body: () async throws -> Void) async -> [String] {
         ]
         let created = try await events.create(namespace: "default", object: body, options: WriteOptions()).object
         #expect(created["note"] == "done")
+        #expect(created["deprecatedSource"] == [:])
+        #expect(created["deprecatedFirstTimestamp"] == .null)
+        #expect(created == (try await events.get(namespace: "default", name: "n")))
         let stored = try await core.get(namespace: "default", name: "n")
         #expect(stored["message"] == "done")
         #expect(stored["reportingComponent"] == "x.io/c")

@@ -14,6 +14,9 @@ extension Registry {
                                shortNames: ["limits"], strategy: LimitRangeStrategy()),
             ResourceDefinition(group: "", version: "v1", resource: "resourcequotas", kind: "ResourceQuota", namespaced: true,
                                shortNames: ["quota"], subresources: ["status"], strategy: ResourceQuotaStrategy()),
+            ResourceDefinition(group: "events.k8s.io", version: "v1", resource: "events", kind: "Event", namespaced: true,
+                               shortNames: ["ev"], strategy: EventsV1Strategy())
+                .sharingStorage(of: GroupResource(group: "", resource: "events"), converter: EventsV1Converter()),
             ResourceDefinition(group: "autoscaling", version: "v2", resource: "horizontalpodautoscalers", kind: "HorizontalPodAutoscaler",
                                namespaced: true, shortNames: ["hpa"], categories: ["all"], subresources: ["status"],
                                strategy: HorizontalPodAutoscalerStrategy()),
@@ -21,17 +24,8 @@ extension Registry {
                                namespaced: true, shortNames: ["hpa"], categories: ["all"], subresources: ["status"],
                                strategy: HorizontalPodAutoscalerV1Strategy())
                 .sharingStorage(of: hpaResource, converter: HorizontalPodAutoscalerV1Converter()),
-            ResourceDefinition(group: "events.k8s.io", version: "v1", resource: "events", kind: "Event", namespaced: true,
-                               shortNames: ["ev"], strategy: EventsV1Strategy())
-                .sharingStorage(of: GroupResource(group: "", resource: "events"), converter: EventsV1Converter()),
             ResourceDefinition(group: "policy", version: "v1", resource: "poddisruptionbudgets", kind: "PodDisruptionBudget",
                                namespaced: true, shortNames: ["pdb"], subresources: ["status"], strategy: PodDisruptionBudgetStrategy()),
-            ResourceDefinition(group: "scheduling.k8s.io", version: "v1", resource: "priorityclasses", kind: "PriorityClass",
-                               namespaced: false, shortNames: ["pc"], strategy: PriorityClassStrategy()),
-            ResourceDefinition(group: "storage.k8s.io", version: "v1", resource: "storageclasses", kind: "StorageClass",
-                               namespaced: false, shortNames: ["sc"], strategy: StorageClassStrategy()),
-            ResourceDefinition(group: "coordination.k8s.io", version: "v1", resource: "leases", kind: "Lease", namespaced: true,
-                               strategy: LeaseStrategy()),
             ResourceDefinition(group: rbac, version: "v1", resource: "clusterrolebindings", kind: "ClusterRoleBinding",
                                namespaced: false, strategy: RoleBindingStrategy(namespaced: false)),
             ResourceDefinition(group: rbac, version: "v1", resource: "clusterroles", kind: "ClusterRole",
@@ -40,6 +34,12 @@ extension Registry {
                                namespaced: true, strategy: RoleBindingStrategy(namespaced: true)),
             ResourceDefinition(group: rbac, version: "v1", resource: "roles", kind: "Role",
                                namespaced: true, strategy: RoleStrategy(namespaced: true)),
+            ResourceDefinition(group: "storage.k8s.io", version: "v1", resource: "storageclasses", kind: "StorageClass",
+                               namespaced: false, shortNames: ["sc"], strategy: StorageClassStrategy()),
+            ResourceDefinition(group: "scheduling.k8s.io", version: "v1", resource: "priorityclasses", kind: "PriorityClass",
+                               namespaced: false, shortNames: ["pc"], strategy: PriorityClassStrategy()),
+            ResourceDefinition(group: "coordination.k8s.io", version: "v1", resource: "leases", kind: "Lease", namespaced: true,
+                               strategy: LeaseStrategy()),
         ]
     }
 

@@ -59,6 +59,17 @@ public struct EventsV1Strategy: ResourceStrategy {
         Self.regardingFields.map { "regarding.\($0)" } + ["reason", "reportingController", "source", "type"]
     }
 
+    public func prepareForCreate(_ object: inout JSONValue) { normalize(&object) }
+    public func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) { normalize(&object) }
+
+    /// The object as it reads back from storage (the fields this version always writes), with its type meta.
+    func normalize(_ object: inout JSONValue) {
+        let apiVersion = object["apiVersion"], kind = object["kind"]
+        object = converter.fromStorage(converter.toStorage(object))
+        object["apiVersion"] = apiVersion
+        object["kind"] = kind
+    }
+
     public func selectableFields(_ object: JSONValue) -> [String: String] {
         var fields: [String: String] = [:]
         for f in Self.regardingFields { fields["regarding.\(f)"] = object["regarding"]?[f]?.stringValue ?? "" }
