@@ -116,6 +116,32 @@ private func invalidCauses(_ body: () async throws -> Void) async -> [String] {
         #expect(Quantity("") == nil)
     }
 
+    @Test func canonicalQuantities() {
+        let cases: [(String, String)] = [
+            ("1000m", "1"), ("0.5", "500m"), ("1.5", "1500m"), ("1024Mi", "1Gi"), ("1.5Gi", "1536Mi"), ("0.5Ki", "512"),
+            ("1536", "1536"), ("1000", "1k"), ("100M", "100M"), ("1e3", "1e3"), ("1500e0", "1500"), ("10", "10"),
+            ("0.0000000001", "1n"), ("-2000", "-2k"), ("0", "0"), ("0Gi", "0"), ("500Mi", "500Mi"), ("12e6", "12e6"),
+        ]
+        for (input, expected) in cases {
+            #expect(CanonicalQuantity.canonical(input) == expected, "\(input)")
+        }
+        #expect(CanonicalQuantity.canonical("1Gb") == nil)
+        #expect(CanonicalQuantity.canonical(".") == nil)
+    }
+
+    @Test func quantitiesAreStoredCanonical() async throws {
+        let registry = try await makeRegistry()
+        let pvcs = try store(registry, "", "v1", "persistentvolumeclaims")
+        let claim = try await pvcs.create(namespace: "default", object: [
+            "metadata": ["name": "q"], "spec": ["accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "1024Mi"]]],
+        ], options: WriteOptions()).object
+        #expect(claim["spec"]?["resources"]?["requests"]?["storage"] == "1Gi")
+        let quota = try await store(registry, "", "v1", "resourcequotas").create(namespace: "default", object: [
+            "metadata": ["name": "q"], "spec": ["hard": ["cpu": "0.5", "pods": 10]],
+        ], options: WriteOptions()).object
+        #expect(quota["spec"]?["hard"] == ["cpu": "500m", "pods": "10"])
+    }
+
     @Test func storageClassPriorityClassAndPDBDefaults() async throws {
         let registry = try await makeRegistry()
         let sc = try await store(registry, "storage.k8s.io", "v1", "storageclasses").create(

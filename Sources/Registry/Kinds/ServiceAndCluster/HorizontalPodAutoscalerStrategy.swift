@@ -29,6 +29,14 @@ public struct HorizontalPodAutoscalerStrategy: ResourceStrategy {
         object.setDefault(["spec", "minReplicas"], 1)
         if (object["spec"]?["metrics"]?.arrayValue ?? []).isEmpty {
             object[key: "spec", "metrics"] = [defaultCPUMetric]
+        } else if var metrics = object["spec"]?["metrics"]?.arrayValue {
+            for i in metrics.indices where metrics[i].objectValue != nil {
+                for source in ["object", "pods", "resource", "containerResource", "external"] where metrics[i][source]?.objectValue != nil {
+                    CanonicalQuantity.canonicalizeValue(&metrics[i], at: [source, "target", "value"])
+                    CanonicalQuantity.canonicalizeValue(&metrics[i], at: [source, "target", "averageValue"])
+                }
+            }
+            object[key: "spec", "metrics"] = .array(metrics)
         }
         if var behavior = object["spec"]?["behavior"], behavior.objectValue != nil {
             behavior["scaleUp"] = completeRules(behavior["scaleUp"], defaults: [

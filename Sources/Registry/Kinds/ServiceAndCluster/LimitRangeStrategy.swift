@@ -12,6 +12,11 @@ public struct LimitRangeStrategy: ResourceStrategy {
 
     func setDefaults(_ object: inout JSONValue) {
         guard var limits = object["spec"]?["limits"]?.arrayValue else { return }
+        for i in limits.indices where limits[i].objectValue != nil {
+            for name in ["max", "min", "default", "defaultRequest", "maxLimitRequestRatio"] {
+                CanonicalQuantity.canonicalizeList(&limits[i], at: [name])
+            }
+        }
         for i in limits.indices where limits[i]["type"]?.stringValue == "Container" && limits[i].objectValue != nil {
             var defaults = limits[i]["default"]?.objectValue ?? [:]
             var requests = limits[i]["defaultRequest"]?.objectValue ?? [:]

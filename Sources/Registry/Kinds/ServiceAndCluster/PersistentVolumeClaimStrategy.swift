@@ -8,12 +8,18 @@ public struct PersistentVolumeClaimStrategy: ResourceStrategy {
     public var hasStatusSubresource: Bool { true }
 
     public func prepareForCreate(_ object: inout JSONValue) {
-        object.setDefault(["spec", "volumeMode"], "Filesystem")
+        setDefaults(&object)
         object["status"] = ["phase": "Pending"]
     }
 
     public func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) {
+        setDefaults(&object)
+    }
+
+    func setDefaults(_ object: inout JSONValue) {
         object.setDefault(["spec", "volumeMode"], "Filesystem")
+        CanonicalQuantity.canonicalizeList(&object, at: ["spec", "resources", "requests"])
+        CanonicalQuantity.canonicalizeList(&object, at: ["spec", "resources", "limits"])
     }
 
     public func validate(_ object: JSONValue) -> [FieldError] {

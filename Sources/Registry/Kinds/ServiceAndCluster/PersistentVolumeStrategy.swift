@@ -22,6 +22,7 @@ public struct PersistentVolumeStrategy: ResourceStrategy {
     }
 
     func setDefaults(_ object: inout JSONValue) {
+        CanonicalQuantity.canonicalizeList(&object, at: ["spec", "capacity"])
         object.setDefault(["spec", "persistentVolumeReclaimPolicy"], "Retain")
         object.setDefault(["spec", "volumeMode"], "Filesystem")
         if object["spec"]?["hostPath"]?.objectValue != nil { object.setDefault(["spec", "hostPath", "type"], "") }
@@ -104,9 +105,8 @@ public struct PersistentVolumeStrategy: ResourceStrategy {
         if let oldMode = old["spec"]?["volumeMode"], object["spec"]?["volumeMode"] != oldMode {
             errors.append(.invalid("spec.volumeMode", object["spec"]?["volumeMode"], "field is immutable"))
         }
-        for source in Self.volumeSources where old["spec"]?[source] != nil && object["spec"]?[source] != old["spec"]?[source] && source != "hostPath" {
+        if Self.volumeSources.contains(where: { (object["spec"]?[$0] ?? .null) != (old["spec"]?[$0] ?? .null) }) {
             errors.append(.forbidden("spec.persistentvolumesource", "spec.persistentvolumesource is immutable after creation"))
-            break
         }
         return errors
     }

@@ -8,6 +8,14 @@ public struct ResourceQuotaStrategy: ResourceStrategy {
 
     static let scopes = ["BestEffort", "CrossNamespacePodAffinity", "NotBestEffort", "NotTerminating", "PriorityClass", "Terminating"]
 
+    public func prepareForCreate(_ object: inout JSONValue) {
+        CanonicalQuantity.canonicalizeList(&object, at: ["spec", "hard"])
+    }
+
+    public func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) {
+        CanonicalQuantity.canonicalizeList(&object, at: ["spec", "hard"])
+    }
+
     public func validate(_ object: JSONValue) -> [FieldError] {
         var errors: [FieldError] = []
         for (field, value) in [("spec.hard", object["spec"]?["hard"]), ("status.hard", object["status"]?["hard"]), ("status.used", object["status"]?["used"])] {
