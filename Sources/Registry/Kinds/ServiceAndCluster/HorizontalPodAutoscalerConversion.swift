@@ -158,6 +158,7 @@ public struct HorizontalPodAutoscalerV1Converter: ObjectConverter {
             outStatus["lastScaleTime"] = status["lastScaleTime"]
             if let n = status["currentReplicas"]?.intValue, n != 0 { outStatus["currentReplicas"] = .int(n) }
             outStatus["desiredReplicas"] = status["desiredReplicas"] ?? 0
+            outStatus["currentMetrics"] = .null
             if let cpu = status["currentCPUUtilizationPercentage"], !cpu.isNull {
                 outStatus["currentMetrics"] = [["type": "Resource", "resource": ["name": "cpu", "current": ["averageUtilization": cpu]]]]
             }
@@ -252,8 +253,6 @@ public struct HorizontalPodAutoscalerV1Strategy: ResourceStrategy {
     let v2 = HorizontalPodAutoscalerStrategy()
     let converter = HorizontalPodAutoscalerV1Converter()
     public var hasStatusSubresource: Bool { true }
-
-    public func validateName(_ name: String, prefix: Bool) -> [String] { v2.validateName(name, prefix: prefix) }
 
     public func prepareForCreate(_ object: inout JSONValue) {
         object.setDefault(["spec", "minReplicas"], 1)

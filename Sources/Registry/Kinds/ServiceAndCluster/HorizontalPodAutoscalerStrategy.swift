@@ -14,7 +14,8 @@ public struct HorizontalPodAutoscalerStrategy: ResourceStrategy {
 
     public func prepareForCreate(_ object: inout JSONValue) {
         Self.setDefaults(&object)
-        object["status"] = ["desiredReplicas": 0]
+        // As autoscaling/v2 writes an empty status: currentMetrics is not omitted when empty.
+        object["status"] = ["currentMetrics": .null, "desiredReplicas": 0]
     }
 
     public func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) {
@@ -57,10 +58,6 @@ public struct HorizontalPodAutoscalerStrategy: ResourceStrategy {
             rules[key] = value
         }
         return rules
-    }
-
-    public func validateName(_ name: String, prefix: Bool) -> [String] {
-        NameValidation.pathSegmentName(name, prefix: prefix)
     }
 
     public func validate(_ object: JSONValue) -> [FieldError] {

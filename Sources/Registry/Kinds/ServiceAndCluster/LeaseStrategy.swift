@@ -4,6 +4,9 @@ import APIMachinery
 public struct LeaseStrategy: ResourceStrategy {
     public init() {}
 
+    public func prepareForCreate(_ object: inout JSONValue) { object.setDefault(["spec"], .object([:])) }
+    public func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) { object.setDefault(["spec"], .object([:])) }
+
     public func validate(_ object: JSONValue) -> [FieldError] {
         var errors: [FieldError] = []
         let spec = object["spec"]

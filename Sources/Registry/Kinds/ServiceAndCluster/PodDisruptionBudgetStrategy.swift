@@ -8,6 +8,7 @@ public struct PodDisruptionBudgetStrategy: ResourceStrategy {
     public var tracksGeneration: Bool { true }
 
     public func prepareForCreate(_ object: inout JSONValue) {
+        object.setDefault(["spec"], .object([:]))
         object["status"] = ["currentHealthy": 0, "desiredHealthy": 0, "disruptionsAllowed": 0, "expectedPods": 0]
     }
 

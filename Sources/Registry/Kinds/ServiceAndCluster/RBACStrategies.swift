@@ -12,6 +12,15 @@ public struct RoleStrategy: ResourceStrategy {
         NameValidation.pathSegmentName(name, prefix: prefix)
     }
 
+    /// `rules` is always written (null when there are none), as Kubernetes serializes it.
+    public func prepareForCreate(_ object: inout JSONValue) {
+        if object["rules"] == nil { object["rules"] = .null }
+    }
+
+    public func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) {
+        if object["rules"] == nil { object["rules"] = .null }
+    }
+
     public func validate(_ object: JSONValue) -> [FieldError] {
         var errors: [FieldError] = []
         for (i, rule) in (object["rules"]?.arrayValue ?? []).enumerated() {

@@ -9,10 +9,14 @@ public struct ResourceQuotaStrategy: ResourceStrategy {
     static let scopes = ["BestEffort", "CrossNamespacePodAffinity", "NotBestEffort", "NotTerminating", "PriorityClass", "Terminating"]
 
     public func prepareForCreate(_ object: inout JSONValue) {
+        object.setDefault(["spec"], .object([:]))
         CanonicalQuantity.canonicalizeList(&object, at: ["spec", "hard"])
+        // Filled by the quota controller; Kubernetes writes the empty status.
+        object["status"] = .object([:])
     }
 
     public func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) {
+        object.setDefault(["spec"], .object([:]))
         CanonicalQuantity.canonicalizeList(&object, at: ["spec", "hard"])
     }
 
