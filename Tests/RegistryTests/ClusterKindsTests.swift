@@ -318,6 +318,26 @@ private func invalidCauses(_ body: () async throws -> Void) async -> [String] {
         #expect(back.annotations.isEmpty)
     }
 
+    @Test func hpaStatusThroughV1KeepsSpec() async throws {
+        let registry = try await makeRegistry()
+        let v2 = try store(registry, "autoscaling", "v2", "horizontalpodautoscalers")
+        let v1 = try store(registry, "autoscaling", "v1", "horizontalpodautoscalers")
+        _ = try await v2.create(namespace: "default", object: Self.hpa, options: WriteOptions())
+        let written = try await v1.patch(namespace: "default", name: "web", type: .merge,
+                                         body: ["spec": ["maxReplicas": 9], "status": ["currentReplicas": 2, "desiredReplicas": 3, "currentCPUUtilizationPercentage": 42]],
+                                         target: .status, options: WriteOptions()).object
+        #expect(written["spec"]?["maxReplicas"] == 5)
+        let stored = try await v2.get(namespace: "default", name: "web")
+        #expect(stored["spec"]?["maxReplicas"] == 5)
+        #expect(stored["status"]?["currentReplicas"] == 2)
+        #expect(stored["status"]?["currentMetrics"] == [["type": "Resource", "resource": ["name": "cpu", "current": ["averageUtilization": 42]]]])
+        let negative = await invalidCauses {
+            _ = try await v2.patch(namespace: "default", name: "web", type: .merge, body: ["status": ["desiredReplicas": -1]],
+                                   target: .status, options: WriteOptions())
+        }
+        #expect(negative == ["status.desiredReplicas: Invalid value: -1: must be greater than or equal to 0"])
+    }
+
     @Test func hpaListAndWatchThroughV1() async throws {
         let registry = try await makeRegistry()
         let v2 = try store(registry, "autoscaling", "v2", "horizontalpodautoscalers")

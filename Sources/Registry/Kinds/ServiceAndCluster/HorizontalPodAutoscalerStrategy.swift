@@ -82,6 +82,11 @@ public struct HorizontalPodAutoscalerStrategy: ResourceStrategy {
             errors += rulesErrors(behavior["scaleUp"], field: "spec.behavior.scaleUp")
             errors += rulesErrors(behavior["scaleDown"], field: "spec.behavior.scaleDown")
         }
+        for key in ["currentReplicas", "desiredReplicas"] {
+            if let n = object["status"]?[key]?.intValue, n < 0 {
+                errors.append(.invalid("status.\(key)", .int(n), "must be greater than or equal to 0"))
+            }
+        }
         return errors
     }
 
