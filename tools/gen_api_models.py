@@ -268,8 +268,8 @@ class Generator:
 
         out = [f"    public struct {name}: {', '.join(conformances)} {{"]
         if gvk is not None:
-            out.append(f"        public static let gvk = GroupVersionKind(group: \"{gvk['group']}\", "
-                       f"version: \"{gvk['version']}\", kind: \"{gvk['kind']}\")")
+            out.append("        public static let gvk = GroupVersionKind(")
+            out.append(f"            group: \"{gvk['group']}\", version: \"{gvk['version']}\", kind: \"{gvk['kind']}\")")
             out.append("")
         for p, ident, typ, ind in fields:
             wrapper = "@Indirect " if ind else ""
@@ -343,8 +343,13 @@ class Generator:
         for n in self.structs:
             props = self.defs[n].get("properties", {})
             sample = {p: self.sample_value(props[p]) for p in sorted(props)}
-            table.append(f'        ("{n}", {self.type_names[n]}.self),')
-            samples.append(f"    {json.dumps(n)}: {json.dumps(sample, sort_keys=True, separators=(',', ':'))}")
+            table.append(f'        ("{n}",\n         {self.type_names[n]}.self),')
+            members = [f"      {json.dumps(p)}: {json.dumps(sample[p], sort_keys=True, separators=(',', ':'))}"
+                       for p in sorted(sample)]
+            if members:
+                samples.append(f"    {json.dumps(n)}: {{\n" + ",\n".join(members) + "\n    }")
+            else:
+                samples.append(f"    {json.dumps(n)}: {{}}")
         body = ",\n".join(samples)
         if '"#' in body:
             raise SystemExit("sample data would break the raw string literal")

@@ -63,7 +63,7 @@ public struct MicroTime: Codable, Sendable, Hashable, RawRepresentable, Expressi
 enum TimestampFormat {
     static func format(_ date: Date, fractionDigits: Int) -> String {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = .gmt
         let seconds = date.timeIntervalSince1970.rounded(.down)
         let whole = Date(timeIntervalSince1970: seconds)
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: whole)

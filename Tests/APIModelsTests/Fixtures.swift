@@ -22,7 +22,8 @@ enum Fixtures {
         "managedFields": [
           {"manager": "kubectl-client-side-apply", "operation": "Update", "apiVersion": "v1",
            "time": "2024-05-01T10:00:00Z", "fieldsType": "FieldsV1",
-           "fieldsV1": {"f:metadata": {"f:labels": {".": {}, "f:app": {}}}, "f:spec": {"f:containers": {"k:{\"name\":\"web\"}": {".": {}}}}}}
+           "fieldsV1": {"f:metadata": {"f:labels": {".": {}, "f:app": {}}},
+                        "f:spec": {"f:containers": {"k:{\"name\":\"web\"}": {".": {}}}}}}
         ]
       },
       "spec": {
@@ -414,7 +415,8 @@ enum Fixtures {
                       "tuple": {"type": "array", "items": [{"type": "string"}, {"type": "integer"}],
                                 "additionalItems": {"type": "boolean"}},
                       "config": {"default": {"mode": "fast", "retries": 3, "ratio": 0.25, "tags": ["a"], "on": true},
-                                 "example": "anything", "title": "Config", "externalDocs": {"url": "https://example.com", "description": "docs"},
+                                 "example": "anything", "title": "Config",
+                                 "externalDocs": {"url": "https://example.com", "description": "docs"},
                                  "x-kubernetes-preserve-unknown-fields": true}
                     }
                   },

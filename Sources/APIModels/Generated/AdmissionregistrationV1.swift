@@ -107,7 +107,8 @@ public enum AdmissionregistrationV1 {
     }
 
     public struct MutatingWebhookConfiguration: APIObject {
-        public static let gvk = GroupVersionKind(group: "admissionregistration.k8s.io", version: "v1", kind: "MutatingWebhookConfiguration")
+        public static let gvk = GroupVersionKind(
+            group: "admissionregistration.k8s.io", version: "v1", kind: "MutatingWebhookConfiguration")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -128,7 +129,8 @@ public enum AdmissionregistrationV1 {
     }
 
     public struct MutatingWebhookConfigurationList: APIList {
-        public static let gvk = GroupVersionKind(group: "admissionregistration.k8s.io", version: "v1", kind: "MutatingWebhookConfigurationList")
+        public static let gvk = GroupVersionKind(
+            group: "admissionregistration.k8s.io", version: "v1", kind: "MutatingWebhookConfigurationList")
 
         public var apiVersion: Swift.String?
         public var items: [AdmissionregistrationV1.MutatingWebhookConfiguration]?
@@ -257,7 +259,8 @@ public enum AdmissionregistrationV1 {
     }
 
     public struct ValidatingAdmissionPolicy: APIObject {
-        public static let gvk = GroupVersionKind(group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingAdmissionPolicy")
+        public static let gvk = GroupVersionKind(
+            group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingAdmissionPolicy")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -281,7 +284,8 @@ public enum AdmissionregistrationV1 {
     }
 
     public struct ValidatingAdmissionPolicyBinding: APIObject {
-        public static let gvk = GroupVersionKind(group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingAdmissionPolicyBinding")
+        public static let gvk = GroupVersionKind(
+            group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingAdmissionPolicyBinding")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -302,7 +306,8 @@ public enum AdmissionregistrationV1 {
     }
 
     public struct ValidatingAdmissionPolicyBindingList: APIList {
-        public static let gvk = GroupVersionKind(group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingAdmissionPolicyBindingList")
+        public static let gvk = GroupVersionKind(
+            group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingAdmissionPolicyBindingList")
 
         public var apiVersion: Swift.String?
         public var items: [AdmissionregistrationV1.ValidatingAdmissionPolicyBinding]?
@@ -342,7 +347,8 @@ public enum AdmissionregistrationV1 {
     }
 
     public struct ValidatingAdmissionPolicyList: APIList {
-        public static let gvk = GroupVersionKind(group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingAdmissionPolicyList")
+        public static let gvk = GroupVersionKind(
+            group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingAdmissionPolicyList")
 
         public var apiVersion: Swift.String?
         public var items: [AdmissionregistrationV1.ValidatingAdmissionPolicy]?
@@ -447,7 +453,8 @@ public enum AdmissionregistrationV1 {
     }
 
     public struct ValidatingWebhookConfiguration: APIObject {
-        public static let gvk = GroupVersionKind(group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingWebhookConfiguration")
+        public static let gvk = GroupVersionKind(
+            group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingWebhookConfiguration")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -468,7 +475,8 @@ public enum AdmissionregistrationV1 {
     }
 
     public struct ValidatingWebhookConfigurationList: APIList {
-        public static let gvk = GroupVersionKind(group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingWebhookConfigurationList")
+        public static let gvk = GroupVersionKind(
+            group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingWebhookConfigurationList")
 
         public var apiVersion: Swift.String?
         public var items: [AdmissionregistrationV1.ValidatingWebhookConfiguration]?

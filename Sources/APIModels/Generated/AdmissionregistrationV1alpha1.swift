@@ -58,7 +58,8 @@ public enum AdmissionregistrationV1alpha1 {
     }
 
     public struct MutatingAdmissionPolicy: APIObject {
-        public static let gvk = GroupVersionKind(group: "admissionregistration.k8s.io", version: "v1alpha1", kind: "MutatingAdmissionPolicy")
+        public static let gvk = GroupVersionKind(
+            group: "admissionregistration.k8s.io", version: "v1alpha1", kind: "MutatingAdmissionPolicy")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -79,7 +80,8 @@ public enum AdmissionregistrationV1alpha1 {
     }
 
     public struct MutatingAdmissionPolicyBinding: APIObject {
-        public static let gvk = GroupVersionKind(group: "admissionregistration.k8s.io", version: "v1alpha1", kind: "MutatingAdmissionPolicyBinding")
+        public static let gvk = GroupVersionKind(
+            group: "admissionregistration.k8s.io", version: "v1alpha1", kind: "MutatingAdmissionPolicyBinding")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -100,7 +102,8 @@ public enum AdmissionregistrationV1alpha1 {
     }
 
     public struct MutatingAdmissionPolicyBindingList: APIList {
-        public static let gvk = GroupVersionKind(group: "admissionregistration.k8s.io", version: "v1alpha1", kind: "MutatingAdmissionPolicyBindingList")
+        public static let gvk = GroupVersionKind(
+            group: "admissionregistration.k8s.io", version: "v1alpha1", kind: "MutatingAdmissionPolicyBindingList")
 
         public var apiVersion: Swift.String?
         public var items: [AdmissionregistrationV1alpha1.MutatingAdmissionPolicyBinding]?
@@ -137,7 +140,8 @@ public enum AdmissionregistrationV1alpha1 {
     }
 
     public struct MutatingAdmissionPolicyList: APIList {
-        public static let gvk = GroupVersionKind(group: "admissionregistration.k8s.io", version: "v1alpha1", kind: "MutatingAdmissionPolicyList")
+        public static let gvk = GroupVersionKind(
+            group: "admissionregistration.k8s.io", version: "v1alpha1", kind: "MutatingAdmissionPolicyList")
 
         public var apiVersion: Swift.String?
         public var items: [AdmissionregistrationV1alpha1.MutatingAdmissionPolicy]?

@@ -131,7 +131,8 @@ public enum AdmissionregistrationV1beta1 {
     }
 
     public struct ValidatingAdmissionPolicy: APIObject {
-        public static let gvk = GroupVersionKind(group: "admissionregistration.k8s.io", version: "v1beta1", kind: "ValidatingAdmissionPolicy")
+        public static let gvk = GroupVersionKind(
+            group: "admissionregistration.k8s.io", version: "v1beta1", kind: "ValidatingAdmissionPolicy")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -155,7 +156,8 @@ public enum AdmissionregistrationV1beta1 {
     }
 
     public struct ValidatingAdmissionPolicyBinding: APIObject {
-        public static let gvk = GroupVersionKind(group: "admissionregistration.k8s.io", version: "v1beta1", kind: "ValidatingAdmissionPolicyBinding")
+        public static let gvk = GroupVersionKind(
+            group: "admissionregistration.k8s.io", version: "v1beta1", kind: "ValidatingAdmissionPolicyBinding")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -176,7 +178,8 @@ public enum AdmissionregistrationV1beta1 {
     }
 
     public struct ValidatingAdmissionPolicyBindingList: APIList {
-        public static let gvk = GroupVersionKind(group: "admissionregistration.k8s.io", version: "v1beta1", kind: "ValidatingAdmissionPolicyBindingList")
+        public static let gvk = GroupVersionKind(
+            group: "admissionregistration.k8s.io", version: "v1beta1", kind: "ValidatingAdmissionPolicyBindingList")
 
         public var apiVersion: Swift.String?
         public var items: [AdmissionregistrationV1beta1.ValidatingAdmissionPolicyBinding]?
@@ -216,7 +219,8 @@ public enum AdmissionregistrationV1beta1 {
     }
 
     public struct ValidatingAdmissionPolicyList: APIList {
-        public static let gvk = GroupVersionKind(group: "admissionregistration.k8s.io", version: "v1beta1", kind: "ValidatingAdmissionPolicyList")
+        public static let gvk = GroupVersionKind(
+            group: "admissionregistration.k8s.io", version: "v1beta1", kind: "ValidatingAdmissionPolicyList")
 
         public var apiVersion: Swift.String?
         public var items: [AdmissionregistrationV1beta1.ValidatingAdmissionPolicy]?

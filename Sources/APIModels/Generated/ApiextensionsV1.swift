@@ -43,7 +43,8 @@ public enum ApiextensionsV1 {
     }
 
     public struct CustomResourceDefinition: APIObject {
-        public static let gvk = GroupVersionKind(group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition")
+        public static let gvk = GroupVersionKind(
+            group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -89,7 +90,8 @@ public enum ApiextensionsV1 {
     }
 
     public struct CustomResourceDefinitionList: APIList {
-        public static let gvk = GroupVersionKind(group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinitionList")
+        public static let gvk = GroupVersionKind(
+            group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinitionList")
 
         public var apiVersion: Swift.String?
         public var items: [ApiextensionsV1.CustomResourceDefinition]?

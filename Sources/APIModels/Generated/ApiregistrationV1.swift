@@ -3,7 +3,8 @@
 
 public enum ApiregistrationV1 {
     public struct APIService: APIObject {
-        public static let gvk = GroupVersionKind(group: "apiregistration.k8s.io", version: "v1", kind: "APIService")
+        public static let gvk = GroupVersionKind(
+            group: "apiregistration.k8s.io", version: "v1", kind: "APIService")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -49,7 +50,8 @@ public enum ApiregistrationV1 {
     }
 
     public struct APIServiceList: APIList {
-        public static let gvk = GroupVersionKind(group: "apiregistration.k8s.io", version: "v1", kind: "APIServiceList")
+        public static let gvk = GroupVersionKind(
+            group: "apiregistration.k8s.io", version: "v1", kind: "APIServiceList")
 
         public var apiVersion: Swift.String?
         public var items: [ApiregistrationV1.APIService]?

@@ -22,7 +22,8 @@ public enum ApiserverinternalV1alpha1 {
     }
 
     public struct StorageVersion: APIObject {
-        public static let gvk = GroupVersionKind(group: "internal.apiserver.k8s.io", version: "v1alpha1", kind: "StorageVersion")
+        public static let gvk = GroupVersionKind(
+            group: "internal.apiserver.k8s.io", version: "v1alpha1", kind: "StorageVersion")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -71,7 +72,8 @@ public enum ApiserverinternalV1alpha1 {
     }
 
     public struct StorageVersionList: APIList {
-        public static let gvk = GroupVersionKind(group: "internal.apiserver.k8s.io", version: "v1alpha1", kind: "StorageVersionList")
+        public static let gvk = GroupVersionKind(
+            group: "internal.apiserver.k8s.io", version: "v1alpha1", kind: "StorageVersionList")
 
         public var apiVersion: Swift.String?
         public var items: [ApiserverinternalV1alpha1.StorageVersion]?

@@ -3,7 +3,8 @@
 
 public enum AppsV1 {
     public struct ControllerRevision: APIObject {
-        public static let gvk = GroupVersionKind(group: "apps", version: "v1", kind: "ControllerRevision")
+        public static let gvk = GroupVersionKind(
+            group: "apps", version: "v1", kind: "ControllerRevision")
 
         public var apiVersion: Swift.String?
         public var data: APIModels.JSONAny?
@@ -27,7 +28,8 @@ public enum AppsV1 {
     }
 
     public struct ControllerRevisionList: APIList {
-        public static let gvk = GroupVersionKind(group: "apps", version: "v1", kind: "ControllerRevisionList")
+        public static let gvk = GroupVersionKind(
+            group: "apps", version: "v1", kind: "ControllerRevisionList")
 
         public var apiVersion: Swift.String?
         public var items: [AppsV1.ControllerRevision]?
@@ -48,7 +50,8 @@ public enum AppsV1 {
     }
 
     public struct DaemonSet: APIObject {
-        public static let gvk = GroupVersionKind(group: "apps", version: "v1", kind: "DaemonSet")
+        public static let gvk = GroupVersionKind(
+            group: "apps", version: "v1", kind: "DaemonSet")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -94,7 +97,8 @@ public enum AppsV1 {
     }
 
     public struct DaemonSetList: APIList {
-        public static let gvk = GroupVersionKind(group: "apps", version: "v1", kind: "DaemonSetList")
+        public static let gvk = GroupVersionKind(
+            group: "apps", version: "v1", kind: "DaemonSetList")
 
         public var apiVersion: Swift.String?
         public var items: [AppsV1.DaemonSet]?
@@ -187,7 +191,8 @@ public enum AppsV1 {
     }
 
     public struct Deployment: APIObject {
-        public static let gvk = GroupVersionKind(group: "apps", version: "v1", kind: "Deployment")
+        public static let gvk = GroupVersionKind(
+            group: "apps", version: "v1", kind: "Deployment")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -236,7 +241,8 @@ public enum AppsV1 {
     }
 
     public struct DeploymentList: APIList {
-        public static let gvk = GroupVersionKind(group: "apps", version: "v1", kind: "DeploymentList")
+        public static let gvk = GroupVersionKind(
+            group: "apps", version: "v1", kind: "DeploymentList")
 
         public var apiVersion: Swift.String?
         public var items: [AppsV1.Deployment]?
@@ -332,7 +338,8 @@ public enum AppsV1 {
     }
 
     public struct ReplicaSet: APIObject {
-        public static let gvk = GroupVersionKind(group: "apps", version: "v1", kind: "ReplicaSet")
+        public static let gvk = GroupVersionKind(
+            group: "apps", version: "v1", kind: "ReplicaSet")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -378,7 +385,8 @@ public enum AppsV1 {
     }
 
     public struct ReplicaSetList: APIList {
-        public static let gvk = GroupVersionKind(group: "apps", version: "v1", kind: "ReplicaSetList")
+        public static let gvk = GroupVersionKind(
+            group: "apps", version: "v1", kind: "ReplicaSetList")
 
         public var apiVersion: Swift.String?
         public var items: [AppsV1.ReplicaSet]?
@@ -482,7 +490,8 @@ public enum AppsV1 {
     }
 
     public struct StatefulSet: APIObject {
-        public static let gvk = GroupVersionKind(group: "apps", version: "v1", kind: "StatefulSet")
+        public static let gvk = GroupVersionKind(
+            group: "apps", version: "v1", kind: "StatefulSet")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -528,7 +537,8 @@ public enum AppsV1 {
     }
 
     public struct StatefulSetList: APIList {
-        public static let gvk = GroupVersionKind(group: "apps", version: "v1", kind: "StatefulSetList")
+        public static let gvk = GroupVersionKind(
+            group: "apps", version: "v1", kind: "StatefulSetList")
 
         public var apiVersion: Swift.String?
         public var items: [AppsV1.StatefulSet]?

@@ -22,7 +22,8 @@ public enum AuthenticationV1 {
     }
 
     public struct SelfSubjectReview: APIObject {
-        public static let gvk = GroupVersionKind(group: "authentication.k8s.io", version: "v1", kind: "SelfSubjectReview")
+        public static let gvk = GroupVersionKind(
+            group: "authentication.k8s.io", version: "v1", kind: "SelfSubjectReview")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -53,7 +54,8 @@ public enum AuthenticationV1 {
     }
 
     public struct TokenRequest: APIObject {
-        public static let gvk = GroupVersionKind(group: "authentication.k8s.io", version: "v1", kind: "TokenRequest")
+        public static let gvk = GroupVersionKind(
+            group: "authentication.k8s.io", version: "v1", kind: "TokenRequest")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -106,7 +108,8 @@ public enum AuthenticationV1 {
     }
 
     public struct TokenReview: APIObject {
-        public static let gvk = GroupVersionKind(group: "authentication.k8s.io", version: "v1", kind: "TokenReview")
+        public static let gvk = GroupVersionKind(
+            group: "authentication.k8s.io", version: "v1", kind: "TokenReview")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?

@@ -3,7 +3,8 @@
 
 public enum AuthenticationV1beta1 {
     public struct SelfSubjectReview: APIObject {
-        public static let gvk = GroupVersionKind(group: "authentication.k8s.io", version: "v1beta1", kind: "SelfSubjectReview")
+        public static let gvk = GroupVersionKind(
+            group: "authentication.k8s.io", version: "v1beta1", kind: "SelfSubjectReview")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?

@@ -29,7 +29,8 @@ public enum AuthorizationV1 {
     }
 
     public struct LocalSubjectAccessReview: APIObject {
-        public static let gvk = GroupVersionKind(group: "authorization.k8s.io", version: "v1", kind: "LocalSubjectAccessReview")
+        public static let gvk = GroupVersionKind(
+            group: "authorization.k8s.io", version: "v1", kind: "LocalSubjectAccessReview")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -132,7 +133,8 @@ public enum AuthorizationV1 {
     }
 
     public struct SelfSubjectAccessReview: APIObject {
-        public static let gvk = GroupVersionKind(group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectAccessReview")
+        public static let gvk = GroupVersionKind(
+            group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectAccessReview")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -169,7 +171,8 @@ public enum AuthorizationV1 {
     }
 
     public struct SelfSubjectRulesReview: APIObject {
-        public static let gvk = GroupVersionKind(group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectRulesReview")
+        public static let gvk = GroupVersionKind(
+            group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectRulesReview")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -203,7 +206,8 @@ public enum AuthorizationV1 {
     }
 
     public struct SubjectAccessReview: APIObject {
-        public static let gvk = GroupVersionKind(group: "authorization.k8s.io", version: "v1", kind: "SubjectAccessReview")
+        public static let gvk = GroupVersionKind(
+            group: "authorization.k8s.io", version: "v1", kind: "SubjectAccessReview")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?

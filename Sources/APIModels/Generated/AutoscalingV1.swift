@@ -19,7 +19,8 @@ public enum AutoscalingV1 {
     }
 
     public struct HorizontalPodAutoscaler: APIObject {
-        public static let gvk = GroupVersionKind(group: "autoscaling", version: "v1", kind: "HorizontalPodAutoscaler")
+        public static let gvk = GroupVersionKind(
+            group: "autoscaling", version: "v1", kind: "HorizontalPodAutoscaler")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -43,7 +44,8 @@ public enum AutoscalingV1 {
     }
 
     public struct HorizontalPodAutoscalerList: APIList {
-        public static let gvk = GroupVersionKind(group: "autoscaling", version: "v1", kind: "HorizontalPodAutoscalerList")
+        public static let gvk = GroupVersionKind(
+            group: "autoscaling", version: "v1", kind: "HorizontalPodAutoscalerList")
 
         public var apiVersion: Swift.String?
         public var items: [AutoscalingV1.HorizontalPodAutoscaler]?
@@ -105,7 +107,8 @@ public enum AutoscalingV1 {
     }
 
     public struct Scale: APIObject {
-        public static let gvk = GroupVersionKind(group: "autoscaling", version: "v1", kind: "Scale")
+        public static let gvk = GroupVersionKind(
+            group: "autoscaling", version: "v1", kind: "Scale")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?

@@ -109,7 +109,8 @@ public enum AutoscalingV2 {
     }
 
     public struct HorizontalPodAutoscaler: APIObject {
-        public static let gvk = GroupVersionKind(group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler")
+        public static let gvk = GroupVersionKind(
+            group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -168,7 +169,8 @@ public enum AutoscalingV2 {
     }
 
     public struct HorizontalPodAutoscalerList: APIList {
-        public static let gvk = GroupVersionKind(group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscalerList")
+        public static let gvk = GroupVersionKind(
+            group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscalerList")
 
         public var apiVersion: Swift.String?
         public var items: [AutoscalingV2.HorizontalPodAutoscaler]?

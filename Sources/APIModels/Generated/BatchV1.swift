@@ -3,7 +3,8 @@
 
 public enum BatchV1 {
     public struct CronJob: APIObject {
-        public static let gvk = GroupVersionKind(group: "batch", version: "v1", kind: "CronJob")
+        public static let gvk = GroupVersionKind(
+            group: "batch", version: "v1", kind: "CronJob")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -27,7 +28,8 @@ public enum BatchV1 {
     }
 
     public struct CronJobList: APIList {
-        public static let gvk = GroupVersionKind(group: "batch", version: "v1", kind: "CronJobList")
+        public static let gvk = GroupVersionKind(
+            group: "batch", version: "v1", kind: "CronJobList")
 
         public var apiVersion: Swift.String?
         public var items: [BatchV1.CronJob]?
@@ -95,7 +97,8 @@ public enum BatchV1 {
     }
 
     public struct Job: APIObject {
-        public static let gvk = GroupVersionKind(group: "batch", version: "v1", kind: "Job")
+        public static let gvk = GroupVersionKind(
+            group: "batch", version: "v1", kind: "Job")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -144,7 +147,8 @@ public enum BatchV1 {
     }
 
     public struct JobList: APIList {
-        public static let gvk = GroupVersionKind(group: "batch", version: "v1", kind: "JobList")
+        public static let gvk = GroupVersionKind(
+            group: "batch", version: "v1", kind: "JobList")
 
         public var apiVersion: Swift.String?
         public var items: [BatchV1.Job]?

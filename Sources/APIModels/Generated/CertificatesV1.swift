@@ -3,7 +3,8 @@
 
 public enum CertificatesV1 {
     public struct CertificateSigningRequest: APIObject {
-        public static let gvk = GroupVersionKind(group: "certificates.k8s.io", version: "v1", kind: "CertificateSigningRequest")
+        public static let gvk = GroupVersionKind(
+            group: "certificates.k8s.io", version: "v1", kind: "CertificateSigningRequest")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -52,7 +53,8 @@ public enum CertificatesV1 {
     }
 
     public struct CertificateSigningRequestList: APIList {
-        public static let gvk = GroupVersionKind(group: "certificates.k8s.io", version: "v1", kind: "CertificateSigningRequestList")
+        public static let gvk = GroupVersionKind(
+            group: "certificates.k8s.io", version: "v1", kind: "CertificateSigningRequestList")
 
         public var apiVersion: Swift.String?
         public var items: [CertificatesV1.CertificateSigningRequest]?

@@ -3,7 +3,8 @@
 
 public enum CertificatesV1alpha1 {
     public struct ClusterTrustBundle: APIObject {
-        public static let gvk = GroupVersionKind(group: "certificates.k8s.io", version: "v1alpha1", kind: "ClusterTrustBundle")
+        public static let gvk = GroupVersionKind(
+            group: "certificates.k8s.io", version: "v1alpha1", kind: "ClusterTrustBundle")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -24,7 +25,8 @@ public enum CertificatesV1alpha1 {
     }
 
     public struct ClusterTrustBundleList: APIList {
-        public static let gvk = GroupVersionKind(group: "certificates.k8s.io", version: "v1alpha1", kind: "ClusterTrustBundleList")
+        public static let gvk = GroupVersionKind(
+            group: "certificates.k8s.io", version: "v1alpha1", kind: "ClusterTrustBundleList")
 
         public var apiVersion: Swift.String?
         public var items: [CertificatesV1alpha1.ClusterTrustBundle]?

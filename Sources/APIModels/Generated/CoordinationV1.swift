@@ -3,7 +3,8 @@
 
 public enum CoordinationV1 {
     public struct Lease: APIObject {
-        public static let gvk = GroupVersionKind(group: "coordination.k8s.io", version: "v1", kind: "Lease")
+        public static let gvk = GroupVersionKind(
+            group: "coordination.k8s.io", version: "v1", kind: "Lease")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -24,7 +25,8 @@ public enum CoordinationV1 {
     }
 
     public struct LeaseList: APIList {
-        public static let gvk = GroupVersionKind(group: "coordination.k8s.io", version: "v1", kind: "LeaseList")
+        public static let gvk = GroupVersionKind(
+            group: "coordination.k8s.io", version: "v1", kind: "LeaseList")
 
         public var apiVersion: Swift.String?
         public var items: [CoordinationV1.Lease]?

@@ -3,7 +3,8 @@
 
 public enum CoordinationV1alpha2 {
     public struct LeaseCandidate: APIObject {
-        public static let gvk = GroupVersionKind(group: "coordination.k8s.io", version: "v1alpha2", kind: "LeaseCandidate")
+        public static let gvk = GroupVersionKind(
+            group: "coordination.k8s.io", version: "v1alpha2", kind: "LeaseCandidate")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -24,7 +25,8 @@ public enum CoordinationV1alpha2 {
     }
 
     public struct LeaseCandidateList: APIList {
-        public static let gvk = GroupVersionKind(group: "coordination.k8s.io", version: "v1alpha2", kind: "LeaseCandidateList")
+        public static let gvk = GroupVersionKind(
+            group: "coordination.k8s.io", version: "v1alpha2", kind: "LeaseCandidateList")
 
         public var apiVersion: Swift.String?
         public var items: [CoordinationV1alpha2.LeaseCandidate]?

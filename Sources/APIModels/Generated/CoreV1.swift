@@ -124,7 +124,8 @@ public enum CoreV1 {
     }
 
     public struct Binding: APIObject {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "Binding")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "Binding")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -356,7 +357,8 @@ public enum CoreV1 {
     }
 
     public struct ComponentStatus: APIObject {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "ComponentStatus")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "ComponentStatus")
 
         public var apiVersion: Swift.String?
         public var conditions: [CoreV1.ComponentCondition]?
@@ -377,7 +379,8 @@ public enum CoreV1 {
     }
 
     public struct ComponentStatusList: APIList {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "ComponentStatusList")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "ComponentStatusList")
 
         public var apiVersion: Swift.String?
         public var items: [CoreV1.ComponentStatus]?
@@ -398,7 +401,8 @@ public enum CoreV1 {
     }
 
     public struct ConfigMap: APIObject {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "ConfigMap")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "ConfigMap")
 
         public var apiVersion: Swift.String?
         public var binaryData: [Swift.String: Swift.String]?
@@ -454,7 +458,8 @@ public enum CoreV1 {
     }
 
     public struct ConfigMapList: APIList {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "ConfigMapList")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "ConfigMapList")
 
         public var apiVersion: Swift.String?
         public var items: [CoreV1.ConfigMap]?
@@ -904,7 +909,8 @@ public enum CoreV1 {
     }
 
     public struct Endpoints: APIObject {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "Endpoints")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "Endpoints")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -925,7 +931,8 @@ public enum CoreV1 {
     }
 
     public struct EndpointsList: APIList {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "EndpointsList")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "EndpointsList")
 
         public var apiVersion: Swift.String?
         public var items: [CoreV1.Endpoints]?
@@ -1089,7 +1096,8 @@ public enum CoreV1 {
     }
 
     public struct Event: APIObject {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "Event")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "Event")
 
         public var action: Swift.String?
         public var apiVersion: Swift.String?
@@ -1149,7 +1157,8 @@ public enum CoreV1 {
     }
 
     public struct EventList: APIList {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "EventList")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "EventList")
 
         public var apiVersion: Swift.String?
         public var items: [CoreV1.Event]?
@@ -1580,7 +1589,8 @@ public enum CoreV1 {
     }
 
     public struct LimitRange: APIObject {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "LimitRange")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "LimitRange")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -1626,7 +1636,8 @@ public enum CoreV1 {
     }
 
     public struct LimitRangeList: APIList {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "LimitRangeList")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "LimitRangeList")
 
         public var apiVersion: Swift.String?
         public var items: [CoreV1.LimitRange]?
@@ -1754,7 +1765,8 @@ public enum CoreV1 {
     }
 
     public struct Namespace: APIObject {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "Namespace")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "Namespace")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -1800,7 +1812,8 @@ public enum CoreV1 {
     }
 
     public struct NamespaceList: APIList {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "NamespaceList")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "NamespaceList")
 
         public var apiVersion: Swift.String?
         public var items: [CoreV1.Namespace]?
@@ -1844,7 +1857,8 @@ public enum CoreV1 {
     }
 
     public struct Node: APIObject {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "Node")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "Node")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -1968,7 +1982,8 @@ public enum CoreV1 {
     }
 
     public struct NodeList: APIList {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "NodeList")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "NodeList")
 
         public var apiVersion: Swift.String?
         public var items: [CoreV1.Node]?
@@ -2206,7 +2221,8 @@ public enum CoreV1 {
     }
 
     public struct PersistentVolume: APIObject {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "PersistentVolume")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "PersistentVolume")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -2230,7 +2246,8 @@ public enum CoreV1 {
     }
 
     public struct PersistentVolumeClaim: APIObject {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "PersistentVolumeClaim")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "PersistentVolumeClaim")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -2279,7 +2296,8 @@ public enum CoreV1 {
     }
 
     public struct PersistentVolumeClaimList: APIList {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "PersistentVolumeClaimList")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "PersistentVolumeClaimList")
 
         public var apiVersion: Swift.String?
         public var items: [CoreV1.PersistentVolumeClaim]?
@@ -2391,7 +2409,8 @@ public enum CoreV1 {
     }
 
     public struct PersistentVolumeList: APIList {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "PersistentVolumeList")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "PersistentVolumeList")
 
         public var apiVersion: Swift.String?
         public var items: [CoreV1.PersistentVolume]?
@@ -2544,7 +2563,8 @@ public enum CoreV1 {
     }
 
     public struct Pod: APIObject {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "Pod")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "Pod")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -2683,7 +2703,8 @@ public enum CoreV1 {
     }
 
     public struct PodList: APIList {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "PodList")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "PodList")
 
         public var apiVersion: Swift.String?
         public var items: [CoreV1.Pod]?
@@ -2991,7 +3012,8 @@ public enum CoreV1 {
     }
 
     public struct PodTemplate: APIObject {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "PodTemplate")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "PodTemplate")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -3012,7 +3034,8 @@ public enum CoreV1 {
     }
 
     public struct PodTemplateList: APIList {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "PodTemplateList")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "PodTemplateList")
 
         public var apiVersion: Swift.String?
         public var items: [CoreV1.PodTemplate]?
@@ -3228,7 +3251,8 @@ public enum CoreV1 {
     }
 
     public struct ReplicationController: APIObject {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "ReplicationController")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "ReplicationController")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -3274,7 +3298,8 @@ public enum CoreV1 {
     }
 
     public struct ReplicationControllerList: APIList {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "ReplicationControllerList")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "ReplicationControllerList")
 
         public var apiVersion: Swift.String?
         public var items: [CoreV1.ReplicationController]?
@@ -3381,7 +3406,8 @@ public enum CoreV1 {
     }
 
     public struct ResourceQuota: APIObject {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "ResourceQuota")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "ResourceQuota")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -3405,7 +3431,8 @@ public enum CoreV1 {
     }
 
     public struct ResourceQuotaList: APIList {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "ResourceQuotaList")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "ResourceQuotaList")
 
         public var apiVersion: Swift.String?
         public var items: [CoreV1.ResourceQuota]?
@@ -3616,7 +3643,8 @@ public enum CoreV1 {
     }
 
     public struct Secret: APIObject {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "Secret")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "Secret")
 
         public var apiVersion: Swift.String?
         public var data: [Swift.String: Swift.String]?
@@ -3675,7 +3703,8 @@ public enum CoreV1 {
     }
 
     public struct SecretList: APIList {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "SecretList")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "SecretList")
 
         public var apiVersion: Swift.String?
         public var items: [CoreV1.Secret]?
@@ -3787,7 +3816,8 @@ public enum CoreV1 {
     }
 
     public struct Service: APIObject {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "Service")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "Service")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -3811,7 +3841,8 @@ public enum CoreV1 {
     }
 
     public struct ServiceAccount: APIObject {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "ServiceAccount")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "ServiceAccount")
 
         public var apiVersion: Swift.String?
         public var automountServiceAccountToken: Swift.Bool?
@@ -3838,7 +3869,8 @@ public enum CoreV1 {
     }
 
     public struct ServiceAccountList: APIList {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "ServiceAccountList")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "ServiceAccountList")
 
         public var apiVersion: Swift.String?
         public var items: [CoreV1.ServiceAccount]?
@@ -3875,7 +3907,8 @@ public enum CoreV1 {
     }
 
     public struct ServiceList: APIList {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "ServiceList")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "ServiceList")
 
         public var apiVersion: Swift.String?
         public var items: [CoreV1.Service]?

@@ -79,7 +79,8 @@ public enum DiscoveryV1 {
     }
 
     public struct EndpointSlice: APIObject {
-        public static let gvk = GroupVersionKind(group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice")
+        public static let gvk = GroupVersionKind(
+            group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice")
 
         public var addressType: Swift.String?
         public var apiVersion: Swift.String?
@@ -106,7 +107,8 @@ public enum DiscoveryV1 {
     }
 
     public struct EndpointSliceList: APIList {
-        public static let gvk = GroupVersionKind(group: "discovery.k8s.io", version: "v1", kind: "EndpointSliceList")
+        public static let gvk = GroupVersionKind(
+            group: "discovery.k8s.io", version: "v1", kind: "EndpointSliceList")
 
         public var apiVersion: Swift.String?
         public var items: [DiscoveryV1.EndpointSlice]?

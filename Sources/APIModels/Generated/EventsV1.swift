@@ -3,7 +3,8 @@
 
 public enum EventsV1 {
     public struct Event: APIObject {
-        public static let gvk = GroupVersionKind(group: "events.k8s.io", version: "v1", kind: "Event")
+        public static let gvk = GroupVersionKind(
+            group: "events.k8s.io", version: "v1", kind: "Event")
 
         public var action: Swift.String?
         public var apiVersion: Swift.String?
@@ -63,7 +64,8 @@ public enum EventsV1 {
     }
 
     public struct EventList: APIList {
-        public static let gvk = GroupVersionKind(group: "events.k8s.io", version: "v1", kind: "EventList")
+        public static let gvk = GroupVersionKind(
+            group: "events.k8s.io", version: "v1", kind: "EventList")
 
         public var apiVersion: Swift.String?
         public var items: [EventsV1.Event]?

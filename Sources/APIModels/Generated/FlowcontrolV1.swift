@@ -26,7 +26,8 @@ public enum FlowcontrolV1 {
     }
 
     public struct FlowSchema: APIObject {
-        public static let gvk = GroupVersionKind(group: "flowcontrol.apiserver.k8s.io", version: "v1", kind: "FlowSchema")
+        public static let gvk = GroupVersionKind(
+            group: "flowcontrol.apiserver.k8s.io", version: "v1", kind: "FlowSchema")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -72,7 +73,8 @@ public enum FlowcontrolV1 {
     }
 
     public struct FlowSchemaList: APIList {
-        public static let gvk = GroupVersionKind(group: "flowcontrol.apiserver.k8s.io", version: "v1", kind: "FlowSchemaList")
+        public static let gvk = GroupVersionKind(
+            group: "flowcontrol.apiserver.k8s.io", version: "v1", kind: "FlowSchemaList")
 
         public var apiVersion: Swift.String?
         public var items: [FlowcontrolV1.FlowSchema]?
@@ -193,7 +195,8 @@ public enum FlowcontrolV1 {
     }
 
     public struct PriorityLevelConfiguration: APIObject {
-        public static let gvk = GroupVersionKind(group: "flowcontrol.apiserver.k8s.io", version: "v1", kind: "PriorityLevelConfiguration")
+        public static let gvk = GroupVersionKind(
+            group: "flowcontrol.apiserver.k8s.io", version: "v1", kind: "PriorityLevelConfiguration")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -239,7 +242,8 @@ public enum FlowcontrolV1 {
     }
 
     public struct PriorityLevelConfigurationList: APIList {
-        public static let gvk = GroupVersionKind(group: "flowcontrol.apiserver.k8s.io", version: "v1", kind: "PriorityLevelConfigurationList")
+        public static let gvk = GroupVersionKind(
+            group: "flowcontrol.apiserver.k8s.io", version: "v1", kind: "PriorityLevelConfigurationList")
 
         public var apiVersion: Swift.String?
         public var items: [FlowcontrolV1.PriorityLevelConfiguration]?

@@ -8,7 +8,8 @@ public enum MetaV1 {
     public typealias Time = APIModels.Time
 
     public struct APIGroup: APIKind {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "APIGroup")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "APIGroup")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -35,7 +36,8 @@ public enum MetaV1 {
     }
 
     public struct APIGroupList: APIKind {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "APIGroupList")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "APIGroupList")
 
         public var apiVersion: Swift.String?
         public var groups: [MetaV1.APIGroup]?
@@ -90,7 +92,8 @@ public enum MetaV1 {
     }
 
     public struct APIResourceList: APIKind {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "APIResourceList")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "APIResourceList")
 
         public var apiVersion: Swift.String?
         public var groupVersion: Swift.String?
@@ -111,7 +114,8 @@ public enum MetaV1 {
     }
 
     public struct APIVersions: APIKind {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "APIVersions")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "APIVersions")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -396,7 +400,8 @@ public enum MetaV1 {
     }
 
     public struct Status: APIKind {
-        public static let gvk = GroupVersionKind(group: "", version: "v1", kind: "Status")
+        public static let gvk = GroupVersionKind(
+            group: "", version: "v1", kind: "Status")
 
         public var apiVersion: Swift.String?
         public var code: Swift.Int32?

@@ -42,7 +42,8 @@ public enum NetworkingV1 {
     }
 
     public struct Ingress: APIObject {
-        public static let gvk = GroupVersionKind(group: "networking.k8s.io", version: "v1", kind: "Ingress")
+        public static let gvk = GroupVersionKind(
+            group: "networking.k8s.io", version: "v1", kind: "Ingress")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -79,7 +80,8 @@ public enum NetworkingV1 {
     }
 
     public struct IngressClass: APIObject {
-        public static let gvk = GroupVersionKind(group: "networking.k8s.io", version: "v1", kind: "IngressClass")
+        public static let gvk = GroupVersionKind(
+            group: "networking.k8s.io", version: "v1", kind: "IngressClass")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -100,7 +102,8 @@ public enum NetworkingV1 {
     }
 
     public struct IngressClassList: APIList {
-        public static let gvk = GroupVersionKind(group: "networking.k8s.io", version: "v1", kind: "IngressClassList")
+        public static let gvk = GroupVersionKind(
+            group: "networking.k8s.io", version: "v1", kind: "IngressClassList")
 
         public var apiVersion: Swift.String?
         public var items: [NetworkingV1.IngressClass]?
@@ -156,7 +159,8 @@ public enum NetworkingV1 {
     }
 
     public struct IngressList: APIList {
-        public static let gvk = GroupVersionKind(group: "networking.k8s.io", version: "v1", kind: "IngressList")
+        public static let gvk = GroupVersionKind(
+            group: "networking.k8s.io", version: "v1", kind: "IngressList")
 
         public var apiVersion: Swift.String?
         public var items: [NetworkingV1.Ingress]?
@@ -287,7 +291,8 @@ public enum NetworkingV1 {
     }
 
     public struct NetworkPolicy: APIObject {
-        public static let gvk = GroupVersionKind(group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy")
+        public static let gvk = GroupVersionKind(
+            group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -334,7 +339,8 @@ public enum NetworkingV1 {
     }
 
     public struct NetworkPolicyList: APIList {
-        public static let gvk = GroupVersionKind(group: "networking.k8s.io", version: "v1", kind: "NetworkPolicyList")
+        public static let gvk = GroupVersionKind(
+            group: "networking.k8s.io", version: "v1", kind: "NetworkPolicyList")
 
         public var apiVersion: Swift.String?
         public var items: [NetworkingV1.NetworkPolicy]?

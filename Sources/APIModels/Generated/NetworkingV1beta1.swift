@@ -3,7 +3,8 @@
 
 public enum NetworkingV1beta1 {
     public struct IPAddress: APIObject {
-        public static let gvk = GroupVersionKind(group: "networking.k8s.io", version: "v1beta1", kind: "IPAddress")
+        public static let gvk = GroupVersionKind(
+            group: "networking.k8s.io", version: "v1beta1", kind: "IPAddress")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -24,7 +25,8 @@ public enum NetworkingV1beta1 {
     }
 
     public struct IPAddressList: APIList {
-        public static let gvk = GroupVersionKind(group: "networking.k8s.io", version: "v1beta1", kind: "IPAddressList")
+        public static let gvk = GroupVersionKind(
+            group: "networking.k8s.io", version: "v1beta1", kind: "IPAddressList")
 
         public var apiVersion: Swift.String?
         public var items: [NetworkingV1beta1.IPAddress]?
@@ -74,7 +76,8 @@ public enum NetworkingV1beta1 {
     }
 
     public struct ServiceCIDR: APIObject {
-        public static let gvk = GroupVersionKind(group: "networking.k8s.io", version: "v1beta1", kind: "ServiceCIDR")
+        public static let gvk = GroupVersionKind(
+            group: "networking.k8s.io", version: "v1beta1", kind: "ServiceCIDR")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -98,7 +101,8 @@ public enum NetworkingV1beta1 {
     }
 
     public struct ServiceCIDRList: APIList {
-        public static let gvk = GroupVersionKind(group: "networking.k8s.io", version: "v1beta1", kind: "ServiceCIDRList")
+        public static let gvk = GroupVersionKind(
+            group: "networking.k8s.io", version: "v1beta1", kind: "ServiceCIDRList")
 
         public var apiVersion: Swift.String?
         public var items: [NetworkingV1beta1.ServiceCIDR]?

@@ -13,7 +13,8 @@ public enum NodeV1 {
     }
 
     public struct RuntimeClass: APIObject {
-        public static let gvk = GroupVersionKind(group: "node.k8s.io", version: "v1", kind: "RuntimeClass")
+        public static let gvk = GroupVersionKind(
+            group: "node.k8s.io", version: "v1", kind: "RuntimeClass")
 
         public var apiVersion: Swift.String?
         public var handler: Swift.String?
@@ -40,7 +41,8 @@ public enum NodeV1 {
     }
 
     public struct RuntimeClassList: APIList {
-        public static let gvk = GroupVersionKind(group: "node.k8s.io", version: "v1", kind: "RuntimeClassList")
+        public static let gvk = GroupVersionKind(
+            group: "node.k8s.io", version: "v1", kind: "RuntimeClassList")
 
         public var apiVersion: Swift.String?
         public var items: [NodeV1.RuntimeClass]?

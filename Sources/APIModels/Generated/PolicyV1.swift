@@ -3,7 +3,8 @@
 
 public enum PolicyV1 {
     public struct Eviction: APIObject {
-        public static let gvk = GroupVersionKind(group: "policy", version: "v1", kind: "Eviction")
+        public static let gvk = GroupVersionKind(
+            group: "policy", version: "v1", kind: "Eviction")
 
         public var apiVersion: Swift.String?
         public var deleteOptions: MetaV1.DeleteOptions?
@@ -24,7 +25,8 @@ public enum PolicyV1 {
     }
 
     public struct PodDisruptionBudget: APIObject {
-        public static let gvk = GroupVersionKind(group: "policy", version: "v1", kind: "PodDisruptionBudget")
+        public static let gvk = GroupVersionKind(
+            group: "policy", version: "v1", kind: "PodDisruptionBudget")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -48,7 +50,8 @@ public enum PolicyV1 {
     }
 
     public struct PodDisruptionBudgetList: APIList {
-        public static let gvk = GroupVersionKind(group: "policy", version: "v1", kind: "PodDisruptionBudgetList")
+        public static let gvk = GroupVersionKind(
+            group: "policy", version: "v1", kind: "PodDisruptionBudgetList")
 
         public var apiVersion: Swift.String?
         public var items: [PolicyV1.PodDisruptionBudget]?

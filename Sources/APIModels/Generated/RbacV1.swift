@@ -13,7 +13,8 @@ public enum RbacV1 {
     }
 
     public struct ClusterRole: APIObject {
-        public static let gvk = GroupVersionKind(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole")
+        public static let gvk = GroupVersionKind(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole")
 
         public var aggregationRule: RbacV1.AggregationRule?
         public var apiVersion: Swift.String?
@@ -37,7 +38,8 @@ public enum RbacV1 {
     }
 
     public struct ClusterRoleBinding: APIObject {
-        public static let gvk = GroupVersionKind(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding")
+        public static let gvk = GroupVersionKind(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -61,7 +63,8 @@ public enum RbacV1 {
     }
 
     public struct ClusterRoleBindingList: APIList {
-        public static let gvk = GroupVersionKind(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBindingList")
+        public static let gvk = GroupVersionKind(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBindingList")
 
         public var apiVersion: Swift.String?
         public var items: [RbacV1.ClusterRoleBinding]?
@@ -82,7 +85,8 @@ public enum RbacV1 {
     }
 
     public struct ClusterRoleList: APIList {
-        public static let gvk = GroupVersionKind(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleList")
+        public static let gvk = GroupVersionKind(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleList")
 
         public var apiVersion: Swift.String?
         public var items: [RbacV1.ClusterRole]?
@@ -125,7 +129,8 @@ public enum RbacV1 {
     }
 
     public struct Role: APIObject {
-        public static let gvk = GroupVersionKind(group: "rbac.authorization.k8s.io", version: "v1", kind: "Role")
+        public static let gvk = GroupVersionKind(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "Role")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -146,7 +151,8 @@ public enum RbacV1 {
     }
 
     public struct RoleBinding: APIObject {
-        public static let gvk = GroupVersionKind(group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding")
+        public static let gvk = GroupVersionKind(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -170,7 +176,8 @@ public enum RbacV1 {
     }
 
     public struct RoleBindingList: APIList {
-        public static let gvk = GroupVersionKind(group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBindingList")
+        public static let gvk = GroupVersionKind(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBindingList")
 
         public var apiVersion: Swift.String?
         public var items: [RbacV1.RoleBinding]?
@@ -191,7 +198,8 @@ public enum RbacV1 {
     }
 
     public struct RoleList: APIList {
-        public static let gvk = GroupVersionKind(group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleList")
+        public static let gvk = GroupVersionKind(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleList")
 
         public var apiVersion: Swift.String?
         public var items: [RbacV1.Role]?

@@ -154,7 +154,8 @@ public enum ResourceV1alpha3 {
     }
 
     public struct DeviceClass: APIObject {
-        public static let gvk = GroupVersionKind(group: "resource.k8s.io", version: "v1alpha3", kind: "DeviceClass")
+        public static let gvk = GroupVersionKind(
+            group: "resource.k8s.io", version: "v1alpha3", kind: "DeviceClass")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -185,7 +186,8 @@ public enum ResourceV1alpha3 {
     }
 
     public struct DeviceClassList: APIList {
-        public static let gvk = GroupVersionKind(group: "resource.k8s.io", version: "v1alpha3", kind: "DeviceClassList")
+        public static let gvk = GroupVersionKind(
+            group: "resource.k8s.io", version: "v1alpha3", kind: "DeviceClassList")
 
         public var apiVersion: Swift.String?
         public var items: [ResourceV1alpha3.DeviceClass]?
@@ -318,7 +320,8 @@ public enum ResourceV1alpha3 {
     }
 
     public struct ResourceClaim: APIObject {
-        public static let gvk = GroupVersionKind(group: "resource.k8s.io", version: "v1alpha3", kind: "ResourceClaim")
+        public static let gvk = GroupVersionKind(
+            group: "resource.k8s.io", version: "v1alpha3", kind: "ResourceClaim")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -361,7 +364,8 @@ public enum ResourceV1alpha3 {
     }
 
     public struct ResourceClaimList: APIList {
-        public static let gvk = GroupVersionKind(group: "resource.k8s.io", version: "v1alpha3", kind: "ResourceClaimList")
+        public static let gvk = GroupVersionKind(
+            group: "resource.k8s.io", version: "v1alpha3", kind: "ResourceClaimList")
 
         public var apiVersion: Swift.String?
         public var items: [ResourceV1alpha3.ResourceClaim]?
@@ -408,7 +412,8 @@ public enum ResourceV1alpha3 {
     }
 
     public struct ResourceClaimTemplate: APIObject {
-        public static let gvk = GroupVersionKind(group: "resource.k8s.io", version: "v1alpha3", kind: "ResourceClaimTemplate")
+        public static let gvk = GroupVersionKind(
+            group: "resource.k8s.io", version: "v1alpha3", kind: "ResourceClaimTemplate")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -429,7 +434,8 @@ public enum ResourceV1alpha3 {
     }
 
     public struct ResourceClaimTemplateList: APIList {
-        public static let gvk = GroupVersionKind(group: "resource.k8s.io", version: "v1alpha3", kind: "ResourceClaimTemplateList")
+        public static let gvk = GroupVersionKind(
+            group: "resource.k8s.io", version: "v1alpha3", kind: "ResourceClaimTemplateList")
 
         public var apiVersion: Swift.String?
         public var items: [ResourceV1alpha3.ResourceClaimTemplate]?
@@ -479,7 +485,8 @@ public enum ResourceV1alpha3 {
     }
 
     public struct ResourceSlice: APIObject {
-        public static let gvk = GroupVersionKind(group: "resource.k8s.io", version: "v1alpha3", kind: "ResourceSlice")
+        public static let gvk = GroupVersionKind(
+            group: "resource.k8s.io", version: "v1alpha3", kind: "ResourceSlice")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -500,7 +507,8 @@ public enum ResourceV1alpha3 {
     }
 
     public struct ResourceSliceList: APIList {
-        public static let gvk = GroupVersionKind(group: "resource.k8s.io", version: "v1alpha3", kind: "ResourceSliceList")
+        public static let gvk = GroupVersionKind(
+            group: "resource.k8s.io", version: "v1alpha3", kind: "ResourceSliceList")
 
         public var apiVersion: Swift.String?
         public var items: [ResourceV1alpha3.ResourceSlice]?

@@ -164,7 +164,8 @@ public enum ResourceV1beta1 {
     }
 
     public struct DeviceClass: APIObject {
-        public static let gvk = GroupVersionKind(group: "resource.k8s.io", version: "v1beta1", kind: "DeviceClass")
+        public static let gvk = GroupVersionKind(
+            group: "resource.k8s.io", version: "v1beta1", kind: "DeviceClass")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -195,7 +196,8 @@ public enum ResourceV1beta1 {
     }
 
     public struct DeviceClassList: APIList {
-        public static let gvk = GroupVersionKind(group: "resource.k8s.io", version: "v1beta1", kind: "DeviceClassList")
+        public static let gvk = GroupVersionKind(
+            group: "resource.k8s.io", version: "v1beta1", kind: "DeviceClassList")
 
         public var apiVersion: Swift.String?
         public var items: [ResourceV1beta1.DeviceClass]?
@@ -328,7 +330,8 @@ public enum ResourceV1beta1 {
     }
 
     public struct ResourceClaim: APIObject {
-        public static let gvk = GroupVersionKind(group: "resource.k8s.io", version: "v1beta1", kind: "ResourceClaim")
+        public static let gvk = GroupVersionKind(
+            group: "resource.k8s.io", version: "v1beta1", kind: "ResourceClaim")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -371,7 +374,8 @@ public enum ResourceV1beta1 {
     }
 
     public struct ResourceClaimList: APIList {
-        public static let gvk = GroupVersionKind(group: "resource.k8s.io", version: "v1beta1", kind: "ResourceClaimList")
+        public static let gvk = GroupVersionKind(
+            group: "resource.k8s.io", version: "v1beta1", kind: "ResourceClaimList")
 
         public var apiVersion: Swift.String?
         public var items: [ResourceV1beta1.ResourceClaim]?
@@ -418,7 +422,8 @@ public enum ResourceV1beta1 {
     }
 
     public struct ResourceClaimTemplate: APIObject {
-        public static let gvk = GroupVersionKind(group: "resource.k8s.io", version: "v1beta1", kind: "ResourceClaimTemplate")
+        public static let gvk = GroupVersionKind(
+            group: "resource.k8s.io", version: "v1beta1", kind: "ResourceClaimTemplate")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -439,7 +444,8 @@ public enum ResourceV1beta1 {
     }
 
     public struct ResourceClaimTemplateList: APIList {
-        public static let gvk = GroupVersionKind(group: "resource.k8s.io", version: "v1beta1", kind: "ResourceClaimTemplateList")
+        public static let gvk = GroupVersionKind(
+            group: "resource.k8s.io", version: "v1beta1", kind: "ResourceClaimTemplateList")
 
         public var apiVersion: Swift.String?
         public var items: [ResourceV1beta1.ResourceClaimTemplate]?
@@ -489,7 +495,8 @@ public enum ResourceV1beta1 {
     }
 
     public struct ResourceSlice: APIObject {
-        public static let gvk = GroupVersionKind(group: "resource.k8s.io", version: "v1beta1", kind: "ResourceSlice")
+        public static let gvk = GroupVersionKind(
+            group: "resource.k8s.io", version: "v1beta1", kind: "ResourceSlice")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -510,7 +517,8 @@ public enum ResourceV1beta1 {
     }
 
     public struct ResourceSliceList: APIList {
-        public static let gvk = GroupVersionKind(group: "resource.k8s.io", version: "v1beta1", kind: "ResourceSliceList")
+        public static let gvk = GroupVersionKind(
+            group: "resource.k8s.io", version: "v1beta1", kind: "ResourceSliceList")
 
         public var apiVersion: Swift.String?
         public var items: [ResourceV1beta1.ResourceSlice]?

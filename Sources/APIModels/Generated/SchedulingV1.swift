@@ -3,7 +3,8 @@
 
 public enum SchedulingV1 {
     public struct PriorityClass: APIObject {
-        public static let gvk = GroupVersionKind(group: "scheduling.k8s.io", version: "v1", kind: "PriorityClass")
+        public static let gvk = GroupVersionKind(
+            group: "scheduling.k8s.io", version: "v1", kind: "PriorityClass")
 
         public var apiVersion: Swift.String?
         public var description: Swift.String?
@@ -33,7 +34,8 @@ public enum SchedulingV1 {
     }
 
     public struct PriorityClassList: APIList {
-        public static let gvk = GroupVersionKind(group: "scheduling.k8s.io", version: "v1", kind: "PriorityClassList")
+        public static let gvk = GroupVersionKind(
+            group: "scheduling.k8s.io", version: "v1", kind: "PriorityClassList")
 
         public var apiVersion: Swift.String?
         public var items: [SchedulingV1.PriorityClass]?

@@ -3,7 +3,8 @@
 
 public enum StorageV1 {
     public struct CSIDriver: APIObject {
-        public static let gvk = GroupVersionKind(group: "storage.k8s.io", version: "v1", kind: "CSIDriver")
+        public static let gvk = GroupVersionKind(
+            group: "storage.k8s.io", version: "v1", kind: "CSIDriver")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -24,7 +25,8 @@ public enum StorageV1 {
     }
 
     public struct CSIDriverList: APIList {
-        public static let gvk = GroupVersionKind(group: "storage.k8s.io", version: "v1", kind: "CSIDriverList")
+        public static let gvk = GroupVersionKind(
+            group: "storage.k8s.io", version: "v1", kind: "CSIDriverList")
 
         public var apiVersion: Swift.String?
         public var items: [StorageV1.CSIDriver]?
@@ -76,7 +78,8 @@ public enum StorageV1 {
     }
 
     public struct CSINode: APIObject {
-        public static let gvk = GroupVersionKind(group: "storage.k8s.io", version: "v1", kind: "CSINode")
+        public static let gvk = GroupVersionKind(
+            group: "storage.k8s.io", version: "v1", kind: "CSINode")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -116,7 +119,8 @@ public enum StorageV1 {
     }
 
     public struct CSINodeList: APIList {
-        public static let gvk = GroupVersionKind(group: "storage.k8s.io", version: "v1", kind: "CSINodeList")
+        public static let gvk = GroupVersionKind(
+            group: "storage.k8s.io", version: "v1", kind: "CSINodeList")
 
         public var apiVersion: Swift.String?
         public var items: [StorageV1.CSINode]?
@@ -147,7 +151,8 @@ public enum StorageV1 {
     }
 
     public struct CSIStorageCapacity: APIObject {
-        public static let gvk = GroupVersionKind(group: "storage.k8s.io", version: "v1", kind: "CSIStorageCapacity")
+        public static let gvk = GroupVersionKind(
+            group: "storage.k8s.io", version: "v1", kind: "CSIStorageCapacity")
 
         public var apiVersion: Swift.String?
         public var capacity: APIModels.Quantity?
@@ -177,7 +182,8 @@ public enum StorageV1 {
     }
 
     public struct CSIStorageCapacityList: APIList {
-        public static let gvk = GroupVersionKind(group: "storage.k8s.io", version: "v1", kind: "CSIStorageCapacityList")
+        public static let gvk = GroupVersionKind(
+            group: "storage.k8s.io", version: "v1", kind: "CSIStorageCapacityList")
 
         public var apiVersion: Swift.String?
         public var items: [StorageV1.CSIStorageCapacity]?
@@ -198,7 +204,8 @@ public enum StorageV1 {
     }
 
     public struct StorageClass: APIObject {
-        public static let gvk = GroupVersionKind(group: "storage.k8s.io", version: "v1", kind: "StorageClass")
+        public static let gvk = GroupVersionKind(
+            group: "storage.k8s.io", version: "v1", kind: "StorageClass")
 
         public var allowVolumeExpansion: Swift.Bool?
         public var allowedTopologies: [CoreV1.TopologySelectorTerm]?
@@ -237,7 +244,8 @@ public enum StorageV1 {
     }
 
     public struct StorageClassList: APIList {
-        public static let gvk = GroupVersionKind(group: "storage.k8s.io", version: "v1", kind: "StorageClassList")
+        public static let gvk = GroupVersionKind(
+            group: "storage.k8s.io", version: "v1", kind: "StorageClassList")
 
         public var apiVersion: Swift.String?
         public var items: [StorageV1.StorageClass]?
@@ -271,7 +279,8 @@ public enum StorageV1 {
     }
 
     public struct VolumeAttachment: APIObject {
-        public static let gvk = GroupVersionKind(group: "storage.k8s.io", version: "v1", kind: "VolumeAttachment")
+        public static let gvk = GroupVersionKind(
+            group: "storage.k8s.io", version: "v1", kind: "VolumeAttachment")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -295,7 +304,8 @@ public enum StorageV1 {
     }
 
     public struct VolumeAttachmentList: APIList {
-        public static let gvk = GroupVersionKind(group: "storage.k8s.io", version: "v1", kind: "VolumeAttachmentList")
+        public static let gvk = GroupVersionKind(
+            group: "storage.k8s.io", version: "v1", kind: "VolumeAttachmentList")
 
         public var apiVersion: Swift.String?
         public var items: [StorageV1.VolumeAttachment]?

@@ -3,7 +3,8 @@
 
 public enum StorageV1alpha1 {
     public struct VolumeAttributesClass: APIObject {
-        public static let gvk = GroupVersionKind(group: "storage.k8s.io", version: "v1alpha1", kind: "VolumeAttributesClass")
+        public static let gvk = GroupVersionKind(
+            group: "storage.k8s.io", version: "v1alpha1", kind: "VolumeAttributesClass")
 
         public var apiVersion: Swift.String?
         public var driverName: Swift.String?
@@ -27,7 +28,8 @@ public enum StorageV1alpha1 {
     }
 
     public struct VolumeAttributesClassList: APIList {
-        public static let gvk = GroupVersionKind(group: "storage.k8s.io", version: "v1alpha1", kind: "VolumeAttributesClassList")
+        public static let gvk = GroupVersionKind(
+            group: "storage.k8s.io", version: "v1alpha1", kind: "VolumeAttributesClassList")
 
         public var apiVersion: Swift.String?
         public var items: [StorageV1alpha1.VolumeAttributesClass]?

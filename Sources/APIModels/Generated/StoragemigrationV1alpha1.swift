@@ -41,7 +41,8 @@ public enum StoragemigrationV1alpha1 {
     }
 
     public struct StorageVersionMigration: APIObject {
-        public static let gvk = GroupVersionKind(group: "storagemigration.k8s.io", version: "v1alpha1", kind: "StorageVersionMigration")
+        public static let gvk = GroupVersionKind(
+            group: "storagemigration.k8s.io", version: "v1alpha1", kind: "StorageVersionMigration")
 
         public var apiVersion: Swift.String?
         public var kind: Swift.String?
@@ -65,7 +66,8 @@ public enum StoragemigrationV1alpha1 {
     }
 
     public struct StorageVersionMigrationList: APIList {
-        public static let gvk = GroupVersionKind(group: "storagemigration.k8s.io", version: "v1alpha1", kind: "StorageVersionMigrationList")
+        public static let gvk = GroupVersionKind(
+            group: "storagemigration.k8s.io", version: "v1alpha1", kind: "StorageVersionMigrationList")
 
         public var apiVersion: Swift.String?
         public var items: [StoragemigrationV1alpha1.StorageVersionMigration]?
