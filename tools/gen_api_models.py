@@ -95,20 +95,24 @@ RESERVED_TYPE_NAMES = {"Swift", "APIModels", "Foundation", "CodingKeys", "Type",
 
 def load_definitions(source):
     if source is None:
-        tmp = tempfile.mkdtemp(prefix="kv-")
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, PIP_SPEC],
-                       check=True)
-        wheels = sorted(f for f in os.listdir(tmp) if f.endswith(".whl"))
-        if not wheels:
-            raise SystemExit("pip download produced no wheel")
-        source = os.path.join(tmp, wheels[0])
+        with tempfile.TemporaryDirectory(prefix="kv-") as tmp:
+            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, PIP_SPEC],
+                           check=True)
+            wheels = sorted(f for f in os.listdir(tmp) if f.endswith(".whl"))
+            if not wheels:
+                raise SystemExit("pip download produced no wheel")
+            return load_definitions(os.path.join(tmp, wheels[0]))
     if source.endswith(".whl"):
         with zipfile.ZipFile(source) as z:
             data = json.loads(z.read(WHEEL_MEMBER))
     else:
         with open(source) as f:
             data = json.load(f)
-    return data["$defs"]
+    defs = data["$defs"]
+    missing = sorted(set(HAND_WRITTEN) - set(defs))
+    if missing:
+        raise SystemExit(f"hand-written definitions missing from the schema: {missing}")
+    return defs
 
 
 def cap(s):
