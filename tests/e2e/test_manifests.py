@@ -450,6 +450,43 @@ def test_every_kind_of_issue_3_is_covered():
     assert svc_types >= {"ClusterIP", "ClusterIP/headless", "NodePort", "LoadBalancer", "ExternalName"}, svc_types
 
 
+def _dropped_fields(a, b, path, out):
+    if isinstance(a, dict):
+        if not isinstance(b, dict):
+            out.append(f"{path}: not an object in the typed model")
+            return
+        for k, v in a.items():
+            if k not in b:
+                out.append(f"{path}.{k}")
+            else:
+                _dropped_fields(v, b[k], f"{path}.{k}", out)
+    elif isinstance(a, list):
+        if not isinstance(b, list) or len(a) != len(b):
+            out.append(f"{path}: list changed")
+            return
+        for i, (x, y) in enumerate(zip(a, b)):
+            _dropped_fields(x, y, f"{path}[{i}]", out)
+
+
+def test_manifests_use_only_real_kubernetes_fields():
+    """Self-check of the manifests (no server): each one round-trips through the official Python client's
+    typed model for its kind (which knows every v1.32 field and its required fields) without losing a key,
+    so a typo in a manifest cannot hide behind a lenient server."""
+    from kubernetes import client
+
+    api = client.ApiClient()
+    models = {("v1", "Event"): "CoreV1Event", ("events.k8s.io/v1", "Event"): "EventsV1Event",
+              ("autoscaling/v2", "HorizontalPodAutoscaler"): "V2HorizontalPodAutoscaler"}
+    dropped = []
+    for _, obj in OBJECTS:
+        model = models.get((obj["apiVersion"], obj["kind"]), "V1" + obj["kind"])
+        typed = api._ApiClient__deserialize(obj, model)  # raises on a missing required field
+        back = api.sanitize_for_serialization(typed)
+        src = {k: v for k, v in obj.items() if not (obj["kind"] == "ControllerRevision" and k == "data")}
+        _dropped_fields(src, back, obj_id(obj), dropped)
+    assert not dropped, "fields unknown to the Kubernetes v1.32 models:\n  " + "\n  ".join(dropped)
+
+
 def test_apply_is_clean(applied):
     bad = {f: show(cp) for f, cp in applied.items() if cp.returncode != 0 or cp.stderr.strip()}
     assert not bad, "kubectl apply reported errors or warnings:\n" + "\n".join(bad.values())
