@@ -116,7 +116,8 @@ def subset_errors(applied, returned, parts: list[str] | None = None) -> list[str
         qa, qr = parse_quantity(applied), parse_quantity(returned)
         if qa is not None and qr is not None and qa == qr:
             return errs
-    errs.append(f"{_fmt(parts)}: applied {applied!r} ({type(applied).__name__}), got {returned!r} ({type(returned).__name__})")
+    errs.append(f"{_fmt(parts)}: applied {applied!r} ({type(applied).__name__}), "
+                f"got {returned!r} ({type(returned).__name__})")
     return errs
 
 

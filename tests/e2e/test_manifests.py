@@ -40,8 +40,8 @@ def _load():
 
 OBJECTS = _load()
 
-CLUSTER_SCOPED = {"Namespace", "PersistentVolume", "StorageClass", "PriorityClass", "IngressClass", "ClusterRole",
-                  "ClusterRoleBinding"}
+CLUSTER_SCOPED = {"Namespace", "Node", "PersistentVolume", "StorageClass", "PriorityClass", "IngressClass",
+                  "ClusterRole", "ClusterRoleBinding"}
 
 
 def _gv(obj):
@@ -74,7 +74,8 @@ def api_path(obj) -> str:
 
 
 PLURALS = {
-    "Namespace": "namespaces", "ConfigMap": "configmaps", "Secret": "secrets", "ServiceAccount": "serviceaccounts",
+    "Namespace": "namespaces", "Node": "nodes", "ConfigMap": "configmaps", "Secret": "secrets",
+    "ServiceAccount": "serviceaccounts",
     "PriorityClass": "priorityclasses", "StorageClass": "storageclasses", "PersistentVolume": "persistentvolumes",
     "PersistentVolumeClaim": "persistentvolumeclaims", "Pod": "pods", "PodTemplate": "podtemplates",
     "ReplicationController": "replicationcontrollers", "ReplicaSet": "replicasets", "Deployment": "deployments",
@@ -434,6 +435,7 @@ def test_every_kind_of_issue_3_is_covered():
         ("v1", "Pod"), ("v1", "Service"), ("v1", "Endpoints"), ("v1", "ServiceAccount"), ("v1", "PersistentVolume"),
         ("v1", "PersistentVolumeClaim"), ("v1", "LimitRange"), ("v1", "ResourceQuota"), ("v1", "PodTemplate"),
         ("v1", "ReplicationController"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "Namespace"), ("v1", "Event"),
+        ("v1", "Node"),
         ("apps/v1", "Deployment"), ("apps/v1", "ReplicaSet"), ("apps/v1", "StatefulSet"), ("apps/v1", "DaemonSet"),
         ("apps/v1", "ControllerRevision"), ("batch/v1", "Job"), ("batch/v1", "CronJob"),
         ("autoscaling/v2", "HorizontalPodAutoscaler"), ("networking.k8s.io/v1", "Ingress"),
@@ -528,7 +530,8 @@ def test_get_all_lists_workloads_and_services(mserver, applied):
     assert svc, show(cp)
     assert in_cidr(SERVICE_CIDR)(svc.group(1)), svc.group(0)
     assert re.search(r"^service/redis\s+ClusterIP\s+None\s+<none>\s+6379/TCP\s", out, re.M), show(cp)
-    assert re.search(r"^service/payments-api\s+ExternalName\s+<none>\s+api\.payments\.example\.com\s", out, re.M), show(cp)
+    assert re.search(r"^service/payments-api\s+ExternalName\s+<none>\s+api\.payments\.example\.com\s", out,
+                     re.M), show(cp)
 
 
 def test_hpa_readable_as_autoscaling_v1(mhttp, applied):
@@ -563,7 +566,8 @@ def test_events_k8s_io_event_visible_as_core_event(mhttp, applied):
 # ----------------------------------------------------------------------------- the official Python client
 # kind -> (API class, snake name used in the method names)
 PY_API = {
-    "Namespace": ("CoreV1Api", "namespace"), "ConfigMap": ("CoreV1Api", "config_map"),
+    "Namespace": ("CoreV1Api", "namespace"), "Node": ("CoreV1Api", "node"),
+    "ConfigMap": ("CoreV1Api", "config_map"),
     "Secret": ("CoreV1Api", "secret"), "ServiceAccount": ("CoreV1Api", "service_account"),
     "PersistentVolume": ("CoreV1Api", "persistent_volume"),
     "PersistentVolumeClaim": ("CoreV1Api", "persistent_volume_claim"), "Pod": ("CoreV1Api", "pod"),
