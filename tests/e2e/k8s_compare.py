@@ -31,8 +31,9 @@ QUANTITY_MAPS = {"requests", "limits", "capacity", "hard", "used", "default", "d
                  "maxLimitRequestRatio", "allocatable", "overhead"}
 # ... and single Quantity fields.
 QUANTITY_FIELDS = {"divisor", "sizeLimit", "averageValue", "storage"}
-# Lists to which Kubernetes admission may append entries (DefaultTolerationSeconds, ServiceAccount).
-APPENDABLE_LISTS = {"tolerations", "volumes", "volumeMounts", "imagePullSecrets", "finalizers"}
+# Lists to which Kubernetes admission or controllers may append entries (DefaultTolerationSeconds,
+# ServiceAccount admission, the node lifecycle controller).
+APPENDABLE_LISTS = {"tolerations", "volumes", "volumeMounts", "imagePullSecrets", "finalizers", "taints"}
 
 
 def parse_quantity(v) -> Decimal | None:
