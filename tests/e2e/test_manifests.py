@@ -158,6 +158,7 @@ DEFAULTS: dict[tuple[str, str], dict] = {
     ("Pod", "storefront"): {
         **_pod_spec_defaults("spec"),
         "spec.enableServiceLinks": True,
+        "status.qosClass": "Burstable",  # computed on create
         **_container_defaults("spec.initContainers[0]"),
         **_container_defaults("spec.initContainers[1]"),
         **_container_defaults("spec.containers[0]"),
@@ -177,6 +178,7 @@ DEFAULTS: dict[tuple[str, str], dict] = {
     },
     ("Pod", "toolbox"): {
         **_pod_spec_defaults("spec", restart="Never", grace=5),
+        "status.qosClass": "BestEffort",
         **_container_defaults("spec.containers[0]", pull="Always"),   # busybox (no tag)
         **_container_defaults("spec.containers[1]", pull="Always"),   # alpine:latest
         **_container_defaults("spec.containers[2]", pull="IfNotPresent"),  # nginx@sha256:...
