@@ -128,12 +128,17 @@ extension GenericStore {
                 var result = try await write(merging: patched, over: old, kv: current, target: target, options: options)
                 result.warnings += warnings
                 return result
-            } catch let error where error.reason == "Conflict" && !pinned && attempts < 5 {
+            } catch let error where error.reason == "Conflict" && !pinned && attempts < Self.maximumPatchAttempts {
                 // Someone wrote in between: apply the patch again to the new object.
+                await Task.yield()
                 continue
             }
         }
     }
+
+    /// How often a patch without a pinned resourceVersion is re-applied after concurrent writes: each
+    /// round lets at least one writer through, so this bounds the contention a patch survives.
+    static let maximumPatchAttempts = 64
 
     /// The most JSON values a patched object may hold (copy operations can multiply a small patch).
     static let maximumPatchedNodes = 600_000
