@@ -25,8 +25,11 @@ public struct ControlPlane: Sendable {
         let start = ContinuousClock.now
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let storage = try SQLiteStorage(path: configuration.dataDirectory + "/state.db")
-        let registry = Registry(storage: storage, definitions: Registry.builtInDefinitions(), schema: BuiltInSchema())
+        let registry = Registry(storage: storage, definitions: Registry.builtInDefinitions(serviceIPRange: configuration.serviceCIDR),
+                                schema: BuiltInSchema())
         try await registry.bootstrap()
+        try await registry.bootstrapKubernetesService(range: configuration.serviceCIDR, port: configuration.port,
+                                                      address: configuration.bindAddress)
 
         let address = "\(configuration.bindAddress):\(configuration.port)"
         let ready = Atomic<Bool>(false)
