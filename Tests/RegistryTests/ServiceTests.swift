@@ -142,6 +142,16 @@ struct InterleavingStorage: Storage {
         #expect(error?.message.hasPrefix("Service \"bad\" is invalid: [") == true)
     }
 
+    @Test func serviceNamesAreDNS1035Labels() async throws {
+        let store = try services(try await makeServiceRegistry())
+        let error = await #expect(throws: StatusError.self) {
+            _ = try await store.create(namespace: "default", object: service("1web"), options: WriteOptions())
+        }
+        #expect(causes(error) == ["metadata.name: Invalid value: \"1web\": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"])
+        let generated = try await store.create(namespace: "default", object: ["metadata": ["generateName": "web-"], "spec": ["ports": [["port": 80]]]], options: WriteOptions())
+        #expect(generated.object.name.hasPrefix("web-"))
+    }
+
     @Test func nodePortOnClusterIPIsForbidden() async throws {
         let store = try services(try await makeServiceRegistry())
         let error = await #expect(throws: StatusError.self) {

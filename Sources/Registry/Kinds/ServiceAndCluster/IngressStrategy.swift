@@ -105,7 +105,7 @@ public struct IngressStrategy: ResourceStrategy {
             if name.isEmpty {
                 errors.append(.required(field + ".service.name"))
             } else {
-                errors += NameValidation.nameIsDNSLabel(name, prefix: false).map { .invalid(field + ".service.name", .string(name), $0) }
+                errors += nameIsDNS1035Label(name, prefix: false).map { .invalid(field + ".service.name", .string(name), $0) }
             }
             let portName = service["port"]?["name"]?.stringValue ?? ""
             let portNumber = service["port"]?["number"]?.intValue ?? 0

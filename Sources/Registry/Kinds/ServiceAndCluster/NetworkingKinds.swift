@@ -164,3 +164,25 @@ func formatLabelSelector(_ value: JSONValue?) -> String {
 func elements(_ value: JSONValue?, _ field: String) -> [(path: String, value: JSONValue)] {
     (value?.arrayValue ?? []).enumerated().map { ("\(field)[\($0.offset)]", $0.element) }
 }
+
+/// IsDNS1035Label (Service names): lower-case alphanumerics and '-', starting with a letter.
+func dns1035LabelProblems(_ value: String) -> [String] {
+    var problems: [String] = []
+    if value.utf8.count > 63 { problems.append(NameValidation.maxLengthError(63)) }
+    let bytes = Array(value.utf8)
+    let valid = !bytes.isEmpty && (0x61...0x7A).contains(bytes[0])
+        && bytes.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: "-") }
+        && bytes.last != UInt8(ascii: "-")
+    if !valid {
+        problems.append(NameValidation.regexError(
+            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+            "[a-z]([-a-z0-9]*[a-z0-9])?", examples: ["my-name", "abc-123"]))
+    }
+    return problems
+}
+
+/// NameIsDNS1035Label: a generateName prefix may end with '-'.
+func nameIsDNS1035Label(_ name: String, prefix: Bool) -> [String] {
+    if prefix && name.utf8.count > 1 && name.hasSuffix("-") { return dns1035LabelProblems(String(name.dropLast()) + "a") }
+    return dns1035LabelProblems(name)
+}

@@ -15,7 +15,7 @@ public struct ServiceStrategy: ResourceStrategy {
     public var allocationLock: AsyncLock? { allocator.lock }
 
     public func validateName(_ name: String, prefix: Bool) -> [String] {
-        NameValidation.nameIsDNSLabel(name, prefix: prefix)
+        nameIsDNS1035Label(name, prefix: prefix)
     }
 
     public func allocate(_ object: inout JSONValue, old: JSONValue?, storage: any Storage) async throws(StatusError) {
