@@ -241,7 +241,7 @@ struct InterleavingStorage: Storage {
         let error = await #expect(throws: StatusError.self) {
             _ = try await store.update(namespace: "default", name: "a", object: changed, options: WriteOptions())
         }
-        #expect(causes(error) == ["spec.clusterIPs[0]: Invalid value: \"10.43.9.9\": may not change once set"])
+        #expect(causes(error) == ["spec.clusterIPs[0]: Invalid value: []string{\"10.43.9.9\"}: may not change once set"])
     }
 
     @Test func typeChangesAllocateAndRelease() async throws {
@@ -275,6 +275,23 @@ struct InterleavingStorage: Storage {
         #expect(found.contains("spec.ipFamilies[1]: Invalid value: \"IPv6\": not configured on this cluster"))
         let listed = try await store.list(namespace: "default", options: ListOptions())
         #expect(!listed.items.contains { $0.name == "ds" })
+    }
+
+    @Test func clusterIPsConsistency() async throws {
+        let store = try services(try await makeServiceRegistry())
+        let error = await #expect(throws: StatusError.self) {
+            _ = try await store.create(namespace: "default", object: service("a", spec: [
+                "clusterIP": "10.43.0.30", "clusterIPs": ["10.43.0.31"], "ipFamilyPolicy": "SingleStack", "ipFamilies": ["IPv4", "IPv4"],
+            ]), options: WriteOptions())
+        }
+        let found = causes(error)
+        #expect(found.contains("spec.clusterIPs: Invalid value: []string{\"10.43.0.31\"}: first value must match `clusterIP`"))
+        #expect(found.contains("spec.ipFamilies[1]: Duplicate value: \"IPv4\""))
+        #expect(found.contains("spec.ipFamilyPolicy: Invalid value: \"SingleStack\": must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"))
+        let none = await #expect(throws: StatusError.self) {
+            _ = try await store.create(namespace: "default", object: service("b", type: "NodePort", spec: ["clusterIP": "None"]), options: WriteOptions())
+        }
+        #expect(causes(none) == ["spec.clusterIPs[0]: Invalid value: \"None\": may not be set to 'None' for NodePort services"])
     }
 
     @Test func statusSubresourceKeepsSpec() async throws {

@@ -186,3 +186,9 @@ func nameIsDNS1035Label(_ name: String, prefix: Bool) -> [String] {
     if prefix && name.utf8.count > 1 && name.hasSuffix("-") { return dns1035LabelProblems(String(name.dropLast()) + "a") }
     return dns1035LabelProblems(name)
 }
+
+/// A string list as Kubernetes prints a Go `[]string` value in a field error.
+func goStrings(_ values: [String]) -> String {
+    if values.isEmpty { return "[]string(nil)" }
+    return "[]string{" + values.map { FieldError.render(.string($0)) ?? "\"\"" }.joined(separator: ", ") + "}"
+}

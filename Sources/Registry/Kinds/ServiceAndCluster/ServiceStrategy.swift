@@ -192,56 +192,81 @@ public struct ServiceStrategy: ResourceStrategy {
             }
         }
 
-        // ClusterIPs
-        if !clusterIPs.isEmpty && clusterIPs[0] != clusterIP {
-            errors.append(.invalid("spec.clusterIPs", .array(clusterIPs.map { .string($0) }), "first value must match `clusterIP`"))
-        }
-        for (i, ip) in clusterIPs.enumerated() {
-            if i == 0 && ip == "None" { continue }
-            if ip == "None" {
-                errors.append(.invalid("spec.clusterIPs[\(i)]", .string(ip), "may only be set to 'None' for headless services"))
-                continue
+        // ClusterIPs, IP families and policy.
+        let ipsValue = goStrings(clusterIPs)
+        if !clusterIP.isEmpty {
+            if clusterIPs.isEmpty {
+                errors.append(.required("spec.clusterIPs"))
+            } else if clusterIPs[0] != clusterIP {
+                errors.append(FieldError(.invalid, field: "spec.clusterIPs", value: ipsValue, detail: "first value must match `clusterIP`"))
             }
-            errors += ipProblems(ip).map { .invalid("spec.clusterIPs[\(i)]", .string(ip), $0) }
+        } else if !clusterIPs.isEmpty {
+            errors.append(FieldError(.invalid, field: "spec.clusterIPs", value: ipsValue, detail: "must be empty when `clusterIP` is not specified"))
+        }
+        let families = (spec["ipFamilies"]?.arrayValue ?? []).map { $0.stringValue ?? "" }
+        if type != "ExternalName" {
+            var seenFamilies = Set<String>()
+            for (i, family) in families.enumerated() {
+                if family != "IPv4" && family != "IPv6" {
+                    errors.append(.notSupported("spec.ipFamilies[\(i)]", family, supported: ["IPv4", "IPv6"]))
+                }
+                if !seenFamilies.insert(family).inserted {
+                    errors.append(.duplicate("spec.ipFamilies[\(i)]", .string(family)))
+                }
+            }
+            if let policy = spec["ipFamilyPolicy"]?.stringValue, !Self.policies.contains(policy) {
+                errors.append(.notSupported("spec.ipFamilyPolicy", policy, supported: Self.policies))
+            }
+            var invalidIPs = false
+            for (i, ip) in clusterIPs.enumerated() {
+                if i == 0 && ip == "None" {
+                    if clusterIPs.count > 1 {
+                        invalidIPs = true
+                        errors.append(FieldError(.invalid, field: "spec.clusterIPs", value: ipsValue, detail: "'None' must be the first and only value"))
+                    }
+                    continue
+                }
+                let problems = ipProblems(ip)
+                invalidIPs = invalidIPs || !problems.isEmpty
+                errors += problems.map { .invalid("spec.clusterIPs[\(i)]", .string(ip), $0) }
+            }
+            if clusterIPs.count > 2 {
+                errors.append(FieldError(.invalid, field: "spec.clusterIPs", value: ipsValue, detail: "may only hold up to 2 values"))
+            }
+            if !invalidIPs {
+                if clusterIPs.count > 1, Set(clusterIPs.map { $0.contains(":") }).count == 1 {
+                    errors.append(FieldError(.invalid, field: "spec.clusterIPs", value: ipsValue, detail: "may specify no more than one IP for each IP family"))
+                }
+                if !headless {
+                    for (i, ip) in clusterIPs.enumerated() where i < families.count {
+                        if families[i] == "IPv4" && ip.contains(":") {
+                            errors.append(.invalid("spec.clusterIPs[\(i)]", .string(ip), "expected an IPv4 value as indicated by `ipFamilies[\(i)]`"))
+                        } else if families[i] == "IPv6" && !ip.contains(":") {
+                            errors.append(.invalid("spec.clusterIPs[\(i)]", .string(ip), "expected an IPv6 value as indicated by `ipFamilies[\(i)]`"))
+                        }
+                    }
+                }
+            }
+            // This cluster is single-stack IPv4 (headless services without a selector may ask for more).
+            let policy = spec["ipFamilyPolicy"]?.stringValue
+            let selectorless = spec["selector"]?.objectValue?.isEmpty ?? true
+            if !(headless && selectorless) {
+                if policy == "SingleStack" && families.count > 1 {
+                    errors.append(.invalid("spec.ipFamilyPolicy", .string("SingleStack"), "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"))
+                }
+                if policy == "SingleStack" && clusterIPs.count > 1 {
+                    errors.append(.invalid("spec.ipFamilyPolicy", .string("SingleStack"), "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified"))
+                }
+                if policy == "RequireDualStack" {
+                    errors.append(.invalid("spec.ipFamilyPolicy", .string("RequireDualStack"), "this cluster is not configured for dual-stack services"))
+                }
+                for (i, family) in families.enumerated() where family == "IPv6" {
+                    errors.append(.invalid("spec.ipFamilies[\(i)]", .string(family), "not configured on this cluster"))
+                }
+            }
         }
         if headless && (type == "NodePort" || type == "LoadBalancer") {
             errors.append(.invalid("spec.clusterIPs[0]", .string(clusterIP), "may not be set to 'None' for \(type) services"))
-        }
-        if clusterIPs.count > 2 {
-            errors.append(.invalid("spec.clusterIPs", .array(clusterIPs.map { .string($0) }), "may only hold up to 2 values"))
-        }
-
-        // IP families: this cluster is single-stack IPv4.
-        let policy = spec["ipFamilyPolicy"]?.stringValue
-        if let policy, !Self.policies.contains(policy) {
-            errors.append(.notSupported("spec.ipFamilyPolicy", policy, supported: Self.policies))
-        }
-        let families = (spec["ipFamilies"]?.arrayValue ?? []).map { $0.stringValue ?? "" }
-        var seenFamilies = Set<String>()
-        for (i, family) in families.enumerated() {
-            if family != "IPv4" && family != "IPv6" {
-                errors.append(.notSupported("spec.ipFamilies[\(i)]", family, supported: ["IPv4", "IPv6"]))
-            } else if !seenFamilies.insert(family).inserted {
-                errors.append(.duplicate("spec.ipFamilies[\(i)]", .string(family)))
-            } else if family == "IPv6" {
-                errors.append(.invalid("spec.ipFamilies[\(i)]", .string(family), "not configured on this cluster"))
-            }
-        }
-        if families.count > 2 {
-            errors.append(.invalid("spec.ipFamilies", .array(families.map { .string($0) }), "may only hold up to 2 values"))
-        }
-        let selectorless = spec["selector"]?.objectValue?.isEmpty ?? true
-        if type != "ExternalName" && !(headless && selectorless) {
-            if policy == "RequireDualStack" {
-                errors.append(.invalid("spec.ipFamilyPolicy", .string("RequireDualStack"), "this cluster is not configured for dual-stack services"))
-            }
-            if policy == "SingleStack" && (families.count > 1 || clusterIPs.count > 1) {
-                let field = clusterIPs.count > 1 ? "spec.clusterIPs" : "spec.ipFamilies"
-                let values = clusterIPs.count > 1 ? clusterIPs : families
-                errors.append(.invalid(field, .array(values.map { .string($0) }), "must be at most one when `ipFamilyPolicy` is 'SingleStack'"))
-            } else if families.count > 1 || clusterIPs.count > 1, policy != "RequireDualStack" {
-                errors.append(.invalid("spec.ipFamilyPolicy", policy.map { .string($0) }, "this cluster is not configured for dual-stack services"))
-            }
         }
 
         // Ports
@@ -336,14 +361,20 @@ public struct ServiceStrategy: ResourceStrategy {
         guard type != "ExternalName", oldType != "ExternalName" else { return errors }
         let oldIPs = (old["spec"]?["clusterIPs"]?.arrayValue ?? []).compactMap(\.stringValue)
         let newIPs = (object["spec"]?["clusterIPs"]?.arrayValue ?? []).compactMap(\.stringValue)
-        guard let oldFirst = oldIPs.first, !oldFirst.isEmpty else { return errors }
-        if let newFirst = newIPs.first {
-            if newFirst != oldFirst {
-                errors.append(.invalid("spec.clusterIPs[0]", .string(newFirst), "may not change once set"))
+        if oldIPs == ["None"] && newIPs == ["None"] { return errors }
+        let value = goStrings(newIPs)
+        if oldIPs.count == newIPs.count {
+            for (i, ip) in oldIPs.enumerated() where ip != newIPs[i] {
+                errors.append(FieldError(.invalid, field: "spec.clusterIPs[\(i)]", value: value, detail: "may not change once set"))
             }
-        } else {
-            let value = "[]string(nil)"
-            errors.append(FieldError(.invalid, field: "spec.clusterIPs[0]", value: value, detail: "primary clusterIP can not be unset"))
+        } else if oldIPs.count > newIPs.count {
+            if newIPs.isEmpty {
+                errors.append(FieldError(.invalid, field: "spec.clusterIPs[0]", value: value, detail: "primary clusterIP can not be unset"))
+            } else if newIPs[0] != oldIPs[0] {
+                errors.append(FieldError(.invalid, field: "spec.clusterIPs[0]", value: value, detail: "may not change once set"))
+            }
+        } else if let first = oldIPs.first, newIPs[0] != first {
+            errors.append(FieldError(.invalid, field: "spec.clusterIPs[0]", value: value, detail: "may not change once set"))
         }
         return errors
     }
