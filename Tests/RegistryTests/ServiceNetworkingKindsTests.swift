@@ -108,6 +108,28 @@ func networkingStore(_ r: Registry, _ group: String, _ resource: String) throws 
         #expect(ingresses.definition.strategy.tableCells(updated, now: 0)[4] == "80")
     }
 
+    @Test func defaultIngressClass() async throws {
+        let r = try await makeServiceRegistry()
+        let ingresses = try networkingStore(r, "networking.k8s.io", "ingresses")
+        let classes = try networkingStore(r, "networking.k8s.io", "ingressclasses")
+        let backend: JSONValue = ["service": ["name": "web", "port": ["number": 80]]]
+        let before = try await ingresses.create(namespace: "default", object: ["metadata": ["name": "a"], "spec": ["defaultBackend": backend]], options: WriteOptions()).object
+        #expect(before["spec"]?["ingressClassName"] == nil)
+        _ = try await classes.create(namespace: "", object: ["metadata": ["name": "plain"], "spec": ["controller": "example.com/plain"]], options: WriteOptions())
+        _ = try await classes.create(namespace: "", object: [
+            "metadata": ["name": "traefik", "annotations": ["ingressclass.kubernetes.io/is-default-class": "true"]],
+            "spec": ["controller": "traefik.io/ingress-controller"],
+        ], options: WriteOptions())
+        let after = try await ingresses.create(namespace: "default", object: ["metadata": ["name": "b"], "spec": ["defaultBackend": backend]], options: WriteOptions()).object
+        #expect(after["spec"]?["ingressClassName"] == "traefik")
+        let explicit = try await ingresses.create(namespace: "default", object: ["metadata": ["name": "c"], "spec": ["defaultBackend": backend, "ingressClassName": "plain"]], options: WriteOptions()).object
+        #expect(explicit["spec"]?["ingressClassName"] == "plain")
+        let error = await #expect(throws: StatusError.self) {
+            _ = try await classes.create(namespace: "", object: ["metadata": ["name": "bad"], "spec": ["controller": "nopath"]], options: WriteOptions())
+        }
+        #expect(causes(error) == ["spec.controller: Invalid value: \"nopath\": must be a domain-prefixed path (such as \"acme.io/foo\")"])
+    }
+
     @Test func networkPolicyDefaults() async throws {
         let policies = try networkingStore(try await makeServiceRegistry(), "networking.k8s.io", "networkpolicies")
         let created = try await policies.create(namespace: "default", object: ["metadata": ["name": "p"], "spec": [

@@ -1,11 +1,40 @@
 import APIMachinery
+import Storage
 
-/// networking.k8s.io/v1 Ingress: ValidateIngress (rules, paths, backends, TLS hosts) and the
+/// networking.k8s.io/v1 Ingress: ValidateIngress (rules, paths, backends, TLS hosts), the default
+/// IngressClass set on create (as the DefaultIngressClass admission plugin does) and the
 /// `kubectl get ing` columns.
 public struct IngressStrategy: ResourceStrategy {
+    let lock = AsyncLock()
     public init() {}
     public var hasStatusSubresource: Bool { true }
     public var tracksGeneration: Bool { true }
+    public var allocationLock: AsyncLock? { lock }
+
+    static let defaultClassAnnotation = "ingressclass.kubernetes.io/is-default-class"
+
+    /// A new Ingress without a class gets the default IngressClass (the newest if several are marked).
+    public func allocate(_ object: inout JSONValue, old: JSONValue?, storage: any Storage) async throws(StatusError) {
+        guard old == nil, object["spec"]?["ingressClassName"]?.stringValue == nil,
+              object.annotations["kubernetes.io/ingress.class"] == nil else { return }
+        let listed: ListResult
+        do {
+            listed = try await storage.list(prefix: "/registry/networking.k8s.io/ingressclasses/", revision: nil, startKey: nil, limit: nil)
+        } catch {
+            throw StatusError.internal("listing ingress classes: \(error)")
+        }
+        var chosen: (name: String, created: String)?
+        for kv in listed.items {
+            guard let ingressClass = try? JSONValue.parse(kv.value),
+                  ingressClass.annotations[Self.defaultClassAnnotation] == "true" else { continue }
+            let created = ingressClass.creationTimestamp ?? ""
+            if let current = chosen, created < current.created || (created == current.created && ingressClass.name > current.name) {
+                continue
+            }
+            chosen = (ingressClass.name, created)
+        }
+        if let chosen { object[key: "spec", "ingressClassName"] = .string(chosen.name) }
+    }
 
     static let pathTypes = ["Exact", "ImplementationSpecific", "Prefix"]
 
