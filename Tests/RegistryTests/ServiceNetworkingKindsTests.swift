@@ -99,6 +99,7 @@ func networkingStore(_ r: Registry, _ group: String, _ resource: String) throws 
                       ["host": "b.example.com", "http": ["paths": [["path": "/", "pathType": "Exact", "backend": backend]]]]],
         ]], options: WriteOptions()).object
         #expect(created.generation == 1)
+        #expect(created["status"] == ["loadBalancer": [:]])
         let cells = ingresses.definition.strategy.tableCells(created, now: 0)
         #expect(Array(cells[1...4]) == ["nginx", "a.example.com,b.example.com", "", "80, 443"])
         var changed = created

@@ -305,6 +305,13 @@ struct InterleavingStorage: Storage {
         #expect(written["status"]?["loadBalancer"]?["ingress"]?[index: 0]?["ip"] == "192.0.2.1")
         let cells = store.definition.strategy.tableCells(written, now: 0)
         #expect(cells[3] == "192.0.2.1")
+        var invalid = written
+        invalid["status"] = ["loadBalancer": ["ingress": [["ip": "300.1.1.1"], ["hostname": "10.0.0.1"]]]]
+        let error = await #expect(throws: StatusError.self) {
+            _ = try await store.update(namespace: "default", name: "lb", object: invalid, target: .status, options: WriteOptions())
+        }
+        #expect(causes(error) == ["status.loadBalancer.ingress[0].ip: Invalid value: \"300.1.1.1\": must be a valid IP address",
+                                  "status.loadBalancer.ingress[1].hostname: Invalid value: \"10.0.0.1\": must be a DNS name, not an IP address"])
         var main = written
         main["status"] = ["loadBalancer": [:]]
         main[key: "metadata", "labels"] = ["x": "y"]

@@ -233,3 +233,29 @@ def test_service_cidr_flag(new_server):
     ok(s.kubectl("create", "service", "clusterip", "web", "--tcp=80", "-n", "default"))
     row = {r["NAME"]: r for r in parse_table(ok(s.kubectl("get", "svc", "-n", "default")).stdout)}["web"]
     assert ipaddress.ip_address(row["CLUSTER-IP"]) in ipaddress.ip_network("10.96.0.0/12"), row
+
+
+def test_python_client(core, api_client, ns):
+    from kubernetes import client
+
+    svc = client.V1Service(
+        metadata=client.V1ObjectMeta(name="py"),
+        spec=client.V1ServiceSpec(type="NodePort", selector={"app": "py"},
+                                  ports=[client.V1ServicePort(name="http", port=80, target_port="http")]))
+    created = core.create_namespaced_service(ns, svc)
+    assert ipaddress.ip_address(created.spec.cluster_ip) in CIDR
+    assert 30000 <= created.spec.ports[0].node_port <= 32767
+    assert created.spec.ports[0].target_port == "http"
+    listed = core.list_namespaced_service(ns)
+    assert [s.metadata.name for s in listed.items] == ["py"]
+    eps = core.read_namespaced_endpoints("kubernetes", "default")
+    assert eps.subsets[0].ports[0].name == "https"
+    net = client.NetworkingV1Api(api_client)
+    ing = net.create_namespaced_ingress(ns, client.V1Ingress(
+        metadata=client.V1ObjectMeta(name="py"),
+        spec=client.V1IngressSpec(rules=[client.V1IngressRule(host="py.example.com", http=client.V1HTTPIngressRuleValue(paths=[
+            client.V1HTTPIngressPath(path="/", path_type="Prefix", backend=client.V1IngressBackend(
+                service=client.V1IngressServiceBackend(name="py", port=client.V1ServiceBackendPort(number=80))))]))])))
+    assert ing.metadata.generation == 1
+    core.delete_namespaced_service("py", ns)
+    assert core.list_namespaced_service(ns).items == []

@@ -11,9 +11,10 @@ public struct EndpointSliceStrategy: ResourceStrategy {
     public func prepareForCreate(_ object: inout JSONValue) { setDefaults(&object) }
     public func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) { setDefaults(&object) }
 
-    /// Ports' protocol defaults to TCP; `endpoints` is always present.
+    /// Ports' protocol defaults to TCP; `endpoints` is always present (null when empty, as the typed
+    /// server writes it).
     func setDefaults(_ object: inout JSONValue) {
-        if object["endpoints"] == nil || object["endpoints"]?.isNull == true { object["endpoints"] = [] }
+        if object["endpoints"] == nil || object["endpoints"]?.arrayValue?.isEmpty == true { object["endpoints"] = .null }
         guard var ports = object["ports"]?.arrayValue else { return }
         for i in ports.indices where ports[i].objectValue != nil && (ports[i]["protocol"]?.stringValue?.isEmpty ?? true) {
             ports[i]["protocol"] = "TCP"

@@ -36,6 +36,10 @@ public struct IngressStrategy: ResourceStrategy {
         if let chosen { object[key: "spec", "ingressClassName"] = .string(chosen.name) }
     }
 
+    public func prepareForCreate(_ object: inout JSONValue) {
+        object["status"] = ["loadBalancer": [:]]
+    }
+
     static let pathTypes = ["Exact", "ImplementationSpecific", "Prefix"]
 
     public func validate(_ object: JSONValue) -> [FieldError] {
@@ -94,6 +98,7 @@ public struct IngressStrategy: ResourceStrategy {
                 errors += NameValidation.nameIsDNSSubdomain(secret, prefix: false).map { .invalid(path + ".secretName", .string(secret), $0) }
             }
         }
+        errors += validateLoadBalancerStatus(object["status"]?["loadBalancer"], field: "status.loadBalancer")
         if let className = spec["ingressClassName"]?.stringValue {
             errors += NameValidation.nameIsDNSSubdomain(className, prefix: false).map { .invalid("spec.ingressClassName", .string(className), $0) }
         }

@@ -192,3 +192,20 @@ func goStrings(_ values: [String]) -> String {
     if values.isEmpty { return "[]string(nil)" }
     return "[]string{" + values.map { FieldError.render(.string($0)) ?? "\"\"" }.joined(separator: ", ") + "}"
 }
+
+/// ValidateLoadBalancerStatus of `status.loadBalancer` (Services and Ingresses).
+func validateLoadBalancerStatus(_ status: JSONValue?, field: String) -> [FieldError] {
+    var errors: [FieldError] = []
+    for (path, ingress) in elements(status?["ingress"], field + ".ingress") {
+        if let ip = ingress["ip"]?.stringValue, !ip.isEmpty, !ipProblems(ip).isEmpty {
+            errors.append(.invalid(path + ".ip", .string(ip), "must be a valid IP address"))
+        }
+        if let host = ingress["hostname"]?.stringValue, !host.isEmpty {
+            errors += NameValidation.isDNS1123Subdomain(host).map { .invalid(path + ".hostname", .string(host), $0) }
+            if ipProblems(host).isEmpty {
+                errors.append(.invalid(path + ".hostname", .string(host), "must be a DNS name, not an IP address"))
+            }
+        }
+    }
+    return errors
+}

@@ -346,6 +346,7 @@ public struct ServiceStrategy: ResourceStrategy {
         for (path, ip) in elements(spec["externalIPs"], "spec.externalIPs") {
             errors += ipProblems(ip.stringValue ?? "").map { .invalid(path, ip, $0) }
         }
+        errors += validateLoadBalancerStatus(object["status"]?["loadBalancer"], field: "status.loadBalancer")
         if let health = spec["healthCheckNodePort"]?.intValue, health != 0 {
             if type != "LoadBalancer" || spec["externalTrafficPolicy"]?.stringValue != "Local" {
                 errors.append(.invalid("spec.healthCheckNodePort", .int(health), "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"))
