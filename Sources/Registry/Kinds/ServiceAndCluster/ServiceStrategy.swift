@@ -11,6 +11,8 @@ public struct ServiceStrategy: ResourceStrategy {
     }
 
     public var hasStatusSubresource: Bool { true }
+    /// DELETE answers with the Service, as Kubernetes' service storage does.
+    public var returnsDeletedObject: Bool { true }
     public var fieldSelectorLabels: [String] { ["spec.clusterIP", "spec.type"] }
     public var allocationLock: AsyncLock? { allocator.lock }
 
