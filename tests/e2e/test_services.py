@@ -48,6 +48,10 @@ def test_nodeport_service_gets_node_port(kns, http, ns):
     row = parse_table(ok(kns("get", "svc", "np")).stdout)[0]
     assert row["TYPE"] == "NodePort"
     assert row["PORT(S)"] == f"80:{node_port}/TCP", row
+    # field selectors spec.type and spec.clusterIP
+    ok(kns("create", "service", "clusterip", "other", "--tcp=80"))
+    assert ok(kns("get", "svc", "--field-selector", "spec.type=NodePort", "-o", "name")).stdout.split() == ["service/np"]
+    assert ok(kns("get", "svc", "--field-selector", f"spec.clusterIP={spec['clusterIP']}", "-o", "name")).stdout.split() == ["service/np"]
     # a second service asking for the same node port is refused
     body = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "np2"},
             "spec": {"type": "NodePort", "ports": [{"port": 81, "nodePort": node_port}]}}
