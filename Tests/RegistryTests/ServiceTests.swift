@@ -107,6 +107,27 @@ struct InterleavingStorage: Storage {
         #expect(nodePorts[0] != nodePorts[2])
     }
 
+    @Test func healthCheckNodePortForLocalLoadBalancers() async throws {
+        let store = try services(try await makeServiceRegistry())
+        let created = try await store.create(namespace: "default", object: service("lb", type: "LoadBalancer", spec: ["externalTrafficPolicy": "Local"]), options: WriteOptions()).object
+        let health = try #require(created["spec"]?["healthCheckNodePort"]?.intValue)
+        #expect((30000...32767).contains(health))
+        #expect(health != created["spec"]?["ports"]?[index: 0]?["nodePort"]?.intValue)
+        let taken = await #expect(throws: StatusError.self) {
+            _ = try await store.create(namespace: "default", object: service("np", type: "NodePort", ports: [["port": 80, "nodePort": .int(health)]]), options: WriteOptions())
+        }
+        #expect(causes(taken) == ["spec.ports[0].nodePort: Invalid value: \(health): provided port is already allocated"])
+        var cluster = created
+        cluster[key: "spec", "externalTrafficPolicy"] = "Cluster"
+        let updated = try await store.update(namespace: "default", name: "lb", object: cluster, options: WriteOptions()).object
+        #expect(updated["spec"]?["healthCheckNodePort"] == nil)
+        let error = await #expect(throws: StatusError.self) {
+            _ = try await store.create(namespace: "default", object: service("c", spec: ["loadBalancerSourceRanges": ["10.0.0.0/8"], "healthCheckNodePort": 30001]), options: WriteOptions())
+        }
+        #expect(causes(error).contains("spec.loadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer'"))
+        #expect(causes(error).contains("spec.healthCheckNodePort: Invalid value: 30001: may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"))
+    }
+
     @Test func headlessAndExternalName() async throws {
         let store = try services(try await makeServiceRegistry())
         let headless = try await store.create(namespace: "default", object: service("db", spec: ["clusterIP": "None"]), options: WriteOptions()).object
@@ -118,6 +139,12 @@ struct InterleavingStorage: Storage {
         ], options: WriteOptions()).object
         #expect(external["spec"]?["clusterIP"] == nil)
         #expect(external["spec"]?["ipFamilies"] == nil)
+        var clusterIP = external
+        clusterIP[key: "spec", "type"] = "ClusterIP"
+        clusterIP[key: "spec", "ports"] = [["port": 80]]
+        let converted = try await store.update(namespace: "default", name: "ext", object: clusterIP, options: WriteOptions()).object
+        #expect(converted["spec"]?["externalName"] == nil)
+        #expect(converted["spec"]?["clusterIP"]?.stringValue?.hasPrefix("10.43.") == true)
         let error = await #expect(throws: StatusError.self) {
             _ = try await store.create(namespace: "default", object: ["metadata": ["name": "ext2"], "spec": ["type": "ExternalName"]], options: WriteOptions())
         }

@@ -99,7 +99,9 @@ struct ServiceAllocator: Sendable {
             || (type == "LoadBalancer" && service["spec"]?["allocateLoadBalancerNodePorts"]?.boolValue != false)
         let ports = service["spec"]?["ports"]?.arrayValue ?? []
         let requestsNodePorts = ports.contains { ($0["nodePort"]?.intValue ?? 0) != 0 }
-        guard needsIP || needsNodePorts || requestsNodePorts else { return }
+        let healthCheckNodePort = service["spec"]?["healthCheckNodePort"]?.intValue ?? 0
+        let needsHealthCheck = type == "LoadBalancer" && service["spec"]?["externalTrafficPolicy"]?.stringValue == "Local"
+        guard needsIP || needsNodePorts || requestsNodePorts || needsHealthCheck || healthCheckNodePort != 0 else { return }
         var used = try await used(storage: storage, excluding: service.namespace, service.name)
 
         if needsIP {
@@ -127,6 +129,32 @@ struct ServiceAllocator: Sendable {
             }
         }
 
+        try allocateNodePorts(&service, ports: ports, allocate: needsNodePorts, used: &used)
+
+        // LoadBalancer services with externalTrafficPolicy Local get a health check node port.
+        if healthCheckNodePort != 0 {
+            var problem: String?
+            if !serviceNodePortRange.contains(healthCheckNodePort) {
+                problem = "provided port is not in the valid range. The range of valid ports is \(serviceNodePortRange.lowerBound)-\(serviceNodePortRange.upperBound)"
+            } else if used.nodePorts.contains(healthCheckNodePort) {
+                problem = "provided port is already allocated"
+            }
+            if let problem {
+                throw StatusError.invalid(kind: "Service", group: "", name: service.name, errors: [
+                    .invalid("spec.healthCheckNodePort", .int(healthCheckNodePort), "failed to allocate requested HealthCheck NodePort \(healthCheckNodePort): \(problem)"),
+                ])
+            }
+        } else if needsHealthCheck {
+            guard let free = freeNodePort(used.nodePorts) else {
+                throw StatusError.internal("failed to allocate a nodePort: range is full")
+            }
+            service[key: "spec", "healthCheckNodePort"] = .int(free)
+        }
+    }
+
+    /// Checks the requested node ports of `ports` and, with `allocate`, assigns the missing ones (one per
+    /// service port number, shared by its protocols).
+    func allocateNodePorts(_ service: inout JSONValue, ports: [JSONValue], allocate: Bool, used: inout Used) throws(StatusError) {
         guard !ports.isEmpty else { return }
         var updated = ports
         var byPort: [Int64: Int64] = [:]  // node ports of this service by service port, reused across protocols
@@ -150,7 +178,7 @@ struct ServiceAllocator: Sendable {
             if let p = port["port"]?.intValue { byPort[p] = nodePort }
         }
         used.nodePorts.formUnion(own)
-        guard needsNodePorts else { return }
+        guard allocate else { return }
         for (i, port) in ports.enumerated() where (port["nodePort"]?.intValue ?? 0) == 0 {
             let servicePort = port["port"]?.intValue ?? 0
             let nodePort: Int64

@@ -66,7 +66,14 @@ public struct ServiceStrategy: ResourceStrategy {
         guard var spec = object["spec"]?.objectValue, let oldSpec = old["spec"] else { return }
         let type = spec["type"]?.stringValue ?? "ClusterIP"
         let oldType = oldSpec["type"]?.stringValue ?? "ClusterIP"
-        guard type != oldType else { return }
+        if type == "LoadBalancer", spec["externalTrafficPolicy"]?.stringValue != "Local",
+           spec["healthCheckNodePort"] == oldSpec["healthCheckNodePort"] {
+            spec["healthCheckNodePort"] = nil
+        }
+        guard type != oldType else {
+            object["spec"] = .object(spec)
+            return
+        }
         if type == "ExternalName" {
             if spec["clusterIP"] == oldSpec["clusterIP"] { spec["clusterIP"] = nil }
             if spec["clusterIPs"] == oldSpec["clusterIPs"] { spec["clusterIPs"] = nil }
@@ -83,8 +90,12 @@ public struct ServiceStrategy: ResourceStrategy {
             if spec["externalTrafficPolicy"] == oldSpec["externalTrafficPolicy"] { spec["externalTrafficPolicy"] = nil }
         }
         if type != "LoadBalancer" {
-            if spec["allocateLoadBalancerNodePorts"] == oldSpec["allocateLoadBalancerNodePorts"] { spec["allocateLoadBalancerNodePorts"] = nil }
+            for field in ["allocateLoadBalancerNodePorts", "loadBalancerClass", "healthCheckNodePort", "loadBalancerSourceRanges"]
+            where spec[field] == oldSpec[field] {
+                spec[field] = nil
+            }
         }
+        if oldType == "ExternalName", spec["externalName"] == oldSpec["externalName"] { spec["externalName"] = nil }
         object["spec"] = .object(spec)
     }
 
@@ -344,6 +355,24 @@ public struct ServiceStrategy: ResourceStrategy {
         }
         if let allocate = spec["allocateLoadBalancerNodePorts"], !allocate.isNull, type != "LoadBalancer" {
             errors.append(.forbidden("spec.allocateLoadBalancerNodePorts", "may only be used when `type` is 'LoadBalancer'"))
+        }
+        if let ranges = spec["loadBalancerSourceRanges"]?.arrayValue, !ranges.isEmpty {
+            if type != "LoadBalancer" {
+                errors.append(.forbidden("spec.loadBalancerSourceRanges", "may only be used when `type` is 'LoadBalancer'"))
+            }
+            for (path, range) in elements(spec["loadBalancerSourceRanges"], "spec.loadBalancerSourceRanges") {
+                let text = String((range.stringValue ?? "").filter { $0 != " " })
+                if !NodeStrategy.isCIDR(text) {
+                    errors.append(.invalid(path, range, "must be a list of IP ranges. For example, 10.240.0.0/24,10.250.0.0/24 "))
+                }
+            }
+        }
+        if let lbClass = spec["loadBalancerClass"]?.stringValue {
+            if type != "LoadBalancer" {
+                errors.append(.forbidden("spec.loadBalancerClass", "may only be used when `type` is 'LoadBalancer'"))
+            } else {
+                errors += validateQualifiedName(lbClass, field: "spec.loadBalancerClass")
+            }
         }
         for (path, ip) in elements(spec["externalIPs"], "spec.externalIPs") {
             errors += ipProblems(ip.stringValue ?? "").map { .invalid(path, ip, $0) }
