@@ -39,7 +39,8 @@ public struct EndpointSliceStrategy: ResourceStrategy {
             if addresses.isEmpty {
                 errors.append(.required(path + ".addresses", "must contain at least 1 address"))
             } else if addresses.count > 100 {
-                errors.append(FieldError(.tooMany, field: path + ".addresses", value: String(addresses.count), detail: "must have at most 100 items"))
+                errors.append(FieldError(.tooMany, field: path + ".addresses", value: String(addresses.count),
+                    detail: "must have at most 100 items"))
             }
             for (addressPath, address) in elements(endpoint["addresses"], path + ".addresses") {
                 let text = address.stringValue ?? ""
@@ -63,7 +64,7 @@ public struct EndpointSliceStrategy: ResourceStrategy {
                 errors += validateDNS1123Label(hostname, field: path + ".hostname")
             }
             if let node = endpoint["nodeName"]?.stringValue {
-                errors += NameValidation.nameIsDNSSubdomain(node, prefix: false).map { .invalid(path + ".nodeName", .string(node), $0) }
+                errors += invalidMessages(path + ".nodeName", node, NameValidation.nameIsDNSSubdomain(node, prefix: false))
             }
         }
         let ports = object["ports"]?.arrayValue ?? []

@@ -34,13 +34,13 @@ public struct EndpointsStrategy: ResourceStrategy {
                     if ip.isEmpty {
                         errors.append(.required(addressPath + ".ip"))
                     } else {
-                        errors += ipProblems(ip).map { .invalid(addressPath + ".ip", .string(ip), $0) }
+                        errors += invalidMessages(addressPath + ".ip", ip, ipProblems(ip))
                     }
                     if let hostname = address["hostname"]?.stringValue, !hostname.isEmpty {
                         errors += validateDNS1123Label(hostname, field: addressPath + ".hostname")
                     }
                     if let node = address["nodeName"]?.stringValue, !node.isEmpty {
-                        errors += NameValidation.nameIsDNSSubdomain(node, prefix: false).map { .invalid(addressPath + ".nodeName", .string(node), $0) }
+                        errors += invalidMessages(addressPath + ".nodeName", node, NameValidation.nameIsDNSSubdomain(node, prefix: false))
                     }
                 }
             }

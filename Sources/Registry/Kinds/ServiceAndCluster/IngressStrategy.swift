@@ -56,7 +56,7 @@ public struct IngressStrategy: ResourceStrategy {
         }
         for (path, rule) in elements(spec["rules"], "spec.rules") {
             if let host = rule["host"]?.stringValue, !host.isEmpty {
-                errors += Self.hostProblems(host).map { .invalid(path + ".host", .string(host), $0) }
+                errors += invalidMessages(path + ".host", host, Self.hostProblems(host))
             }
             guard let http = rule["http"], !http.isNull else { continue }
             let paths = http["paths"]?.arrayValue ?? []
@@ -89,18 +89,18 @@ public struct IngressStrategy: ResourceStrategy {
             for (hostPath, host) in elements(tls["hosts"], path + ".hosts") {
                 let name = host.stringValue ?? ""
                 if name.contains("*") {
-                    errors += Self.wildcardProblems(name).map { .invalid(hostPath, .string(name), $0) }
+                    errors += invalidMessages(hostPath, name, Self.wildcardProblems(name))
                 } else {
-                    errors += NameValidation.isDNS1123Subdomain(name).map { .invalid(hostPath, .string(name), $0) }
+                    errors += invalidMessages(hostPath, name, NameValidation.isDNS1123Subdomain(name))
                 }
             }
             if let secret = tls["secretName"]?.stringValue, !secret.isEmpty {
-                errors += NameValidation.nameIsDNSSubdomain(secret, prefix: false).map { .invalid(path + ".secretName", .string(secret), $0) }
+                errors += invalidMessages(path + ".secretName", secret, NameValidation.nameIsDNSSubdomain(secret, prefix: false))
             }
         }
         errors += validateLoadBalancerStatus(object["status"]?["loadBalancer"], field: "status.loadBalancer")
         if let className = spec["ingressClassName"]?.stringValue {
-            errors += NameValidation.nameIsDNSSubdomain(className, prefix: false).map { .invalid("spec.ingressClassName", .string(className), $0) }
+            errors += invalidMessages("spec.ingressClassName", className, NameValidation.nameIsDNSSubdomain(className, prefix: false))
         }
         return errors
     }
@@ -139,14 +139,14 @@ public struct IngressStrategy: ResourceStrategy {
             if name.isEmpty {
                 errors.append(.required(field + ".service.name"))
             } else {
-                errors += nameIsDNS1035Label(name, prefix: false).map { .invalid(field + ".service.name", .string(name), $0) }
+                errors += invalidMessages(field + ".service.name", name, nameIsDNS1035Label(name, prefix: false))
             }
             let portName = service["port"]?["name"]?.stringValue ?? ""
             let portNumber = service["port"]?["number"]?.intValue ?? 0
             if !portName.isEmpty && portNumber != 0 {
                 errors.append(.invalid(field, .string(""), "cannot set both port name & port number"))
             } else if !portName.isEmpty {
-                errors += portNameProblems(portName).map { .invalid(field + ".service.port.name", .string(portName), $0) }
+                errors += invalidMessages(field + ".service.port.name", portName, portNameProblems(portName))
             } else if portNumber != 0 {
                 errors += validatePortNumber(.int(portNumber), field: field + ".service.port.number")
             } else {
@@ -200,12 +200,14 @@ public struct IngressClassStrategy: ResourceStrategy {
         if controller.isEmpty {
             errors.append(.required("spec.controller"))
         } else {
-            if controller.utf8.count > 250 { errors.append(FieldError(.tooLong, field: "spec.controller", detail: "may not be more than 250 bytes")) }
+            if controller.utf8.count > 250 {
+                errors.append(FieldError(.tooLong, field: "spec.controller", detail: "may not be more than 250 bytes"))
+            }
             let parts = controller.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
             if parts.count != 2 || parts[1].isEmpty {
                 errors.append(.invalid("spec.controller", .string(controller), "must be a domain-prefixed path (such as \"acme.io/foo\")"))
             } else {
-                errors += NameValidation.isDNS1123Subdomain(String(parts[0])).map { .invalid("spec.controller", .string(String(parts[0])), $0) }
+                errors += invalidMessages("spec.controller", String(parts[0]), NameValidation.isDNS1123Subdomain(String(parts[0])))
             }
         }
         if let parameters = object["spec"]?["parameters"], !parameters.isNull {

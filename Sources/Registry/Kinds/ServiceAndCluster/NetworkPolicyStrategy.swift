@@ -86,9 +86,11 @@ public struct NetworkPolicyStrategy: ResourceStrategy {
             if cidr.isEmpty {
                 errors.append(.required(field + ".ipBlock.cidr"))
             } else if !NodeStrategy.isCIDR(cidr) {
-                errors.append(.invalid(field + ".ipBlock.cidr", .string(cidr), "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"))
+                errors.append(.invalid(field + ".ipBlock.cidr", .string(cidr),
+                    "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"))
             }
-            for (path, except) in elements(block["except"], field + ".ipBlock.except") where !NodeStrategy.isCIDR(except.stringValue ?? "") {
+            let exceptions = elements(block["except"], field + ".ipBlock.except")
+            for (path, except) in exceptions where !NodeStrategy.isCIDR(except.stringValue ?? "") {
                 errors.append(.invalid(path, except, "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"))
             }
         }

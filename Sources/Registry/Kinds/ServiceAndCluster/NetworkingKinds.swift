@@ -68,7 +68,7 @@ func validatePortNumOrName(_ value: JSONValue?, field: String) -> [FieldError] {
     if value.intValue != nil { return validatePortNumber(value, field: field) }
     if let name = value.stringValue {
         if name.isEmpty { return [.required(field)] }
-        return portNameProblems(name).map { .invalid(field, .string(name), $0) }
+        return invalidMessages(field, name, portNameProblems(name))
     }
     return [.invalid(field, value, "must be an integer or a string")]
 }
@@ -103,7 +103,9 @@ func validateLabelSelectorField(_ value: JSONValue?, field: String) -> [FieldErr
         case "In", "NotIn":
             if values.isEmpty { errors.append(.required(path + ".values", "must be specified when `operator` is 'In' or 'NotIn'")) }
         case "Exists", "DoesNotExist":
-            if !values.isEmpty { errors.append(.forbidden(path + ".values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")) }
+            if !values.isEmpty {
+                errors.append(.forbidden(path + ".values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"))
+            }
         default:
             errors.append(.invalid(path + ".operator", .string(op), "not a valid selector operator"))
         }
@@ -201,11 +203,16 @@ func validateLoadBalancerStatus(_ status: JSONValue?, field: String) -> [FieldEr
             errors.append(.invalid(path + ".ip", .string(ip), "must be a valid IP address"))
         }
         if let host = ingress["hostname"]?.stringValue, !host.isEmpty {
-            errors += NameValidation.isDNS1123Subdomain(host).map { .invalid(path + ".hostname", .string(host), $0) }
+            errors += invalidMessages(path + ".hostname", host, NameValidation.isDNS1123Subdomain(host))
             if ipProblems(host).isEmpty {
                 errors.append(.invalid(path + ".hostname", .string(host), "must be a DNS name, not an IP address"))
             }
         }
     }
     return errors
+}
+
+/// Field errors for the problem messages of one string value.
+func invalidMessages(_ field: String, _ value: String, _ messages: [String]) -> [FieldError] {
+    messages.map { FieldError.invalid(field, string: value, $0) }
 }

@@ -96,11 +96,16 @@ public struct NodeStrategy: ResourceStrategy {
          TableColumn("Roles", description: "The roles of the node"),
          .age,
          TableColumn("Version", description: "Kubelet Version reported by the node."),
-         TableColumn("Internal-IP", priority: 1, description: "List of addresses reachable to the node. Queried from cloud provider, if available."),
-         TableColumn("External-IP", priority: 1, description: "List of addresses reachable to the node. Queried from cloud provider, if available."),
-         TableColumn("OS-Image", priority: 1, description: "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy))."),
-         TableColumn("Kernel-Version", priority: 1, description: "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64)."),
-         TableColumn("Container-Runtime", priority: 1, description: "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).")]
+         TableColumn("Internal-IP", priority: 1,
+             description: "List of addresses reachable to the node. Queried from cloud provider, if available."),
+         TableColumn("External-IP", priority: 1,
+             description: "List of addresses reachable to the node. Queried from cloud provider, if available."),
+         TableColumn("OS-Image", priority: 1,
+             description: "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy))."),
+         TableColumn("Kernel-Version", priority: 1,
+             description: "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64)."),
+         TableColumn("Container-Runtime", priority: 1,
+             description: "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).")]
     }
 
     public func tableCells(_ object: JSONValue, now: Double) -> [JSONValue] {
@@ -125,7 +130,8 @@ public struct NodeStrategy: ResourceStrategy {
             return s.isEmpty ? "<unknown>" : s
         }
         func address(_ type: String) -> String {
-            (object["status"]?["addresses"]?.arrayValue ?? []).first { $0["type"]?.stringValue == type }?["address"]?.stringValue ?? "<none>"
+            let addresses = object["status"]?["addresses"]?.arrayValue ?? []
+            return addresses.first { $0["type"]?.stringValue == type }?["address"]?.stringValue ?? "<none>"
         }
         return [.string(object.name), .string(status.joined(separator: ",")),
                 .string(roles.isEmpty ? "<none>" : roles.sorted().joined(separator: ",")),

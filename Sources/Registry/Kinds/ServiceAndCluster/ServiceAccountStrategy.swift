@@ -13,7 +13,8 @@ public struct ServiceAccountStrategy: ResourceStrategy {
     }
 
     public var tableColumns: [TableColumn] {
-        [.name, TableColumn("Secrets", type: "string", description: "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use."), .age]
+        [.name, TableColumn("Secrets", type: "string",
+            description: "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use."), .age]
     }
 
     public func tableCells(_ object: JSONValue, now: Double) -> [JSONValue] {

@@ -59,6 +59,9 @@ struct ServiceAllocator: Sendable {
     let range: ServiceIPRange
     let lock = AsyncLock()
 
+    static let nodePortNotInRange =
+        "provided port is not in the valid range. The range of valid ports is \(serviceNodePortRange.lowerBound)-\(serviceNodePortRange.upperBound)"
+
     struct Used {
         var addresses: Set<UInt32> = []
         var nodePorts: Set<Int64> = []
@@ -123,7 +126,8 @@ struct ServiceAllocator: Sendable {
                     let ips = (service["spec"]?["clusterIPs"]?.arrayValue ?? [.string(clusterIP)]).compactMap(\.stringValue)
                     let value = "[]string{" + ips.map { FieldError.render(.string($0)) ?? "" }.joined(separator: ", ") + "}"
                     throw StatusError.invalid(kind: "Service", group: "", name: service.name, errors: [
-                        FieldError(.invalid, field: "spec.clusterIPs", value: value, detail: "failed to allocate IP \(clusterIP): \(problem)"),
+                        FieldError(.invalid, field: "spec.clusterIPs", value: value,
+                            detail: "failed to allocate IP \(clusterIP): \(problem)"),
                     ])
                 }
             }
@@ -135,13 +139,14 @@ struct ServiceAllocator: Sendable {
         if healthCheckNodePort != 0 {
             var problem: String?
             if !serviceNodePortRange.contains(healthCheckNodePort) {
-                problem = "provided port is not in the valid range. The range of valid ports is \(serviceNodePortRange.lowerBound)-\(serviceNodePortRange.upperBound)"
+                problem = Self.nodePortNotInRange
             } else if used.nodePorts.contains(healthCheckNodePort) {
                 problem = "provided port is already allocated"
             }
             if let problem {
                 throw StatusError.invalid(kind: "Service", group: "", name: service.name, errors: [
-                    .invalid("spec.healthCheckNodePort", .int(healthCheckNodePort), "failed to allocate requested HealthCheck NodePort \(healthCheckNodePort): \(problem)"),
+                    .invalid("spec.healthCheckNodePort", .int(healthCheckNodePort),
+                        "failed to allocate requested HealthCheck NodePort \(healthCheckNodePort): \(problem)"),
                 ])
             }
         } else if needsHealthCheck {
@@ -164,7 +169,7 @@ struct ServiceAllocator: Sendable {
             if !own.contains(nodePort) {
                 var problem: String?
                 if !serviceNodePortRange.contains(nodePort) {
-                    problem = "provided port is not in the valid range. The range of valid ports is \(serviceNodePortRange.lowerBound)-\(serviceNodePortRange.upperBound)"
+                    problem = Self.nodePortNotInRange
                 } else if used.nodePorts.contains(nodePort) {
                     problem = "provided port is already allocated"
                 }

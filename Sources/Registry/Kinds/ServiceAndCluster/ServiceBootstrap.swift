@@ -25,7 +25,10 @@ extension Registry {
             }
         }
         if let endpoints = store(group: "", version: "v1", resource: "endpoints") {
-            let subsets: JSONValue = [["addresses": [["ip": .string(ip)]], "ports": [["name": "https", "port": .int(Int64(port)), "protocol": "TCP"]]]]
+            let subsets: JSONValue = [[
+                "addresses": [["ip": .string(ip)]],
+                "ports": [["name": "https", "port": .int(Int64(port)), "protocol": "TCP"]],
+            ]]
             let object: JSONValue = [
                 "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["endpointslice.kubernetes.io/skip-mirror": "true"]],
                 "subsets": subsets,
@@ -41,7 +44,8 @@ extension Registry {
             let ports: JSONValue = [["name": "https", "port": .int(Int64(port)), "protocol": "TCP"]]
             let object: JSONValue = [
                 "metadata": ["name": "kubernetes", "namespace": "default",
-                             "labels": ["kubernetes.io/service-name": "kubernetes", "endpointslice.kubernetes.io/managed-by": "endpointslicecontroller.k8s.io"]],
+                             "labels": ["kubernetes.io/service-name": "kubernetes",
+                                 "endpointslice.kubernetes.io/managed-by": "endpointslicecontroller.k8s.io"]],
                 "addressType": "IPv4", "endpoints": endpoints, "ports": ports,
             ]
             try await reconcile(slices, object) { current in
@@ -55,7 +59,9 @@ extension Registry {
 
     /// Creates `object` in `default` if absent, else writes `update(stored)` when it differs.
     func reconcile(_ store: GenericStore, _ object: JSONValue, update: (JSONValue) -> JSONValue) async throws {
-        let got = await attempt { () async throws(StatusError) -> JSONValue in try await store.get(namespace: "default", name: object.name) }
+        let got = await attempt { () async throws(StatusError) -> JSONValue in
+            try await store.get(namespace: "default", name: object.name)
+        }
         switch got {
         case .success(let current):
             let updated = update(current)
