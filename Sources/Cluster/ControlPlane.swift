@@ -28,8 +28,10 @@ public struct ControlPlane: Sendable {
         let registry = Registry(storage: storage, definitions: Registry.builtInDefinitions(serviceIPRange: configuration.serviceCIDR),
                                 schema: BuiltInSchema())
         try await registry.bootstrap()
-        try await registry.bootstrapKubernetesService(range: configuration.serviceCIDR, port: configuration.port,
-                                                      address: configuration.bindAddress)
+        for problem in try await registry.bootstrapKubernetesService(range: configuration.serviceCIDR, port: configuration.port,
+                                                                     address: configuration.bindAddress) {
+            logger.warning("the kubernetes Service: \(problem)")
+        }
 
         let address = "\(configuration.bindAddress):\(configuration.port)"
         let ready = Atomic<Bool>(false)

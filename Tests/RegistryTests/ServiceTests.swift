@@ -378,6 +378,14 @@ struct InterleavingStorage: Storage {
         let ep = try await endpoints.get(namespace: "default", name: "kubernetes")
         #expect(ep["subsets"] == [["addresses": [["ip": "127.0.0.1"]], "ports": [["name": "https", "port": 7443, "protocol": "TCP"]]]])
         #expect(endpoints.definition.strategy.tableCells(ep, now: 0)[1] == "127.0.0.1:7443")
+        // The address taken by another Service (e.g. after a change of range): reported, not thrown.
+        let other = try await makeServiceRegistry(cidr: "10.96.0.0/12")
+        _ = try await services(other).create(namespace: "default", object: service("squatter", spec: ["clusterIP": "10.96.0.1"]), options: WriteOptions())
+        let problems = try await other.bootstrapKubernetesService(range: range, port: 6443, address: "127.0.0.1")
+        #expect(problems.count == 1)
+        #expect(problems.first?.contains("provided IP is already allocated") == true)
+        let otherEndpoints = try #require(other.store(group: "", version: "v1", resource: "endpoints"))
+        #expect(try await otherEndpoints.get(namespace: "default", name: "kubernetes")["subsets"] != nil)
     }
 }
 

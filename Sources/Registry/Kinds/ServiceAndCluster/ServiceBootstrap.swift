@@ -3,8 +3,11 @@ import APIMachinery
 extension Registry {
     /// Creates (or brings up to date) the `kubernetes` Service in `default` (the first address of the
     /// service range, port 443 named https to the API server's port) with its Endpoints and
-    /// EndpointSlice pointing to the API server.
-    public func bootstrapKubernetesService(range: ServiceIPRange, port: Int, address: String) async throws {
+    /// EndpointSlice pointing to the API server. Returns the objects it could not write and why (e.g.
+    /// the address taken by another Service after a change of `--service-cidr`): the server runs on.
+    @discardableResult
+    public func bootstrapKubernetesService(range: ServiceIPRange, port: Int, address: String) async throws -> [String] {
+        var problems: [String] = []
         let ip = address == "0.0.0.0" || address == "::" || address.isEmpty || ServiceIPRange.parse(address) == nil
             ? "127.0.0.1" : address
         let labels: JSONValue = ["component": "apiserver", "provider": "kubernetes"]
@@ -18,7 +21,7 @@ extension Registry {
                     "sessionAffinity": "None",
                 ],
             ]
-            try await reconcile(services, service) { current in
+            try await reconcile(services, service, problems: &problems) { current in
                 var updated = current
                 updated[key: "spec", "ports"] = service["spec"]?["ports"]
                 return updated
@@ -33,7 +36,7 @@ extension Registry {
                 "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["endpointslice.kubernetes.io/skip-mirror": "true"]],
                 "subsets": subsets,
             ]
-            try await reconcile(endpoints, object) { current in
+            try await reconcile(endpoints, object, problems: &problems) { current in
                 var updated = current
                 updated["subsets"] = subsets
                 return updated
@@ -48,17 +51,20 @@ extension Registry {
                                  "endpointslice.kubernetes.io/managed-by": "endpointslicecontroller.k8s.io"]],
                 "addressType": "IPv4", "endpoints": endpoints, "ports": ports,
             ]
-            try await reconcile(slices, object) { current in
+            try await reconcile(slices, object, problems: &problems) { current in
                 var updated = current
                 updated["endpoints"] = endpoints
                 updated["ports"] = ports
                 return updated
             }
         }
+        return problems
     }
 
-    /// Creates `object` in `default` if absent, else writes `update(stored)` when it differs.
-    func reconcile(_ store: GenericStore, _ object: JSONValue, update: (JSONValue) -> JSONValue) async throws {
+    /// Creates `object` in `default` if absent, else writes `update(stored)` when it differs. A refused
+    /// write (422) is added to `problems`; other errors throw.
+    func reconcile(_ store: GenericStore, _ object: JSONValue, problems: inout [String],
+                   update: (JSONValue) -> JSONValue) async throws {
         let got = await attempt { () async throws(StatusError) -> JSONValue in
             try await store.get(namespace: "default", name: object.name)
         }
@@ -66,13 +72,22 @@ extension Registry {
         case .success(let current):
             let updated = update(current)
             if updated != current {
-                _ = try await store.update(namespace: "default", name: object.name, object: updated, options: WriteOptions())
+                let written = await attempt { () async throws(StatusError) -> WriteResult in
+                    try await store.update(namespace: "default", name: object.name, object: updated, options: WriteOptions())
+                }
+                if case .failure(let error) = written {
+                    guard error.code == 422 else { throw error }
+                    problems.append(error.message)
+                }
             }
         case .failure(let error) where error.code == 404:
             let created = await attempt { () async throws(StatusError) -> WriteResult in
                 try await store.create(namespace: "default", object: object, options: WriteOptions())
             }
-            if case .failure(let error) = created, error.code != 409 { throw error }
+            if case .failure(let error) = created, error.code != 409 {
+                guard error.code == 422 else { throw error }
+                problems.append(error.message)
+            }
         case .failure(let error):
             throw error
         }
