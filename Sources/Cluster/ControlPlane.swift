@@ -25,8 +25,13 @@ public struct ControlPlane: Sendable {
         let start = ContinuousClock.now
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let storage = try SQLiteStorage(path: configuration.dataDirectory + "/state.db")
-        let registry = Registry(storage: storage, definitions: Registry.builtInDefinitions(), schema: BuiltInSchema())
+        let registry = Registry(storage: storage, definitions: Registry.builtInDefinitions(serviceIPRange: configuration.serviceCIDR),
+                                schema: BuiltInSchema())
         try await registry.bootstrap()
+        for problem in try await registry.bootstrapKubernetesService(range: configuration.serviceCIDR, port: configuration.port,
+                                                                     address: configuration.bindAddress) {
+            logger.warning("the kubernetes Service: \(problem)")
+        }
 
         let address = "\(configuration.bindAddress):\(configuration.port)"
         let ready = Atomic<Bool>(false)

@@ -1,3 +1,5 @@
+import Registry
+
 /// The typed configuration of `swiftlet server`.
 public struct ServerConfiguration: Sendable {
     public var dataDirectory = "/var/lib/swiftlet"
@@ -9,6 +11,16 @@ public struct ServerConfiguration: Sendable {
     public var retainedRevisions: Int64 = 10_000
     /// How often history is compacted.
     public var compactionInterval: Duration = .seconds(60)
+    /// The IPv4 range Service ClusterIPs are allocated from (k3s' default).
+    public var serviceCIDR: ServiceIPRange = .default
 
     public init() {}
+
+    /// Sets `serviceCIDR` from text such as `10.43.0.0/16`; false if it is not an IPv4 CIDR with a
+    /// prefix length from 12 to 30.
+    public mutating func setServiceCIDR(_ text: String) -> Bool {
+        guard let range = ServiceIPRange(cidr: text) else { return false }
+        serviceCIDR = range
+        return true
+    }
 }

@@ -18,6 +18,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Where to write the kubeconfig for clients.")
     var writeKubeconfig = "/etc/swiftlet/swiftlet.yaml"
 
+    @Option(help: "IPv4 CIDR Service ClusterIPs are allocated from (a /12 to /30).")
+    var serviceCidr = "10.43.0.0/16"
+
     @Flag(help: "Run without a node agent on this machine.")
     var disableAgent = false
 
@@ -30,12 +33,20 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel = "info"
 
+    func validate() throws {
+        var probe = ServerConfiguration()
+        guard probe.setServiceCIDR(serviceCidr) else {
+            throw ValidationError("--service-cidr must be an IPv4 CIDR with a prefix length from 12 to 30, e.g. 10.43.0.0/16")
+        }
+    }
+
     func run() async throws {
         var configuration = ServerConfiguration()
         configuration.dataDirectory = dataDir
         configuration.bindAddress = bindAddress
         configuration.port = port
         configuration.kubeconfigPath = writeKubeconfig
+        _ = configuration.setServiceCIDR(serviceCidr)
         configuration.disableAgent = true  // the node agent arrives with issue 5
         configuration.retainedRevisions = max(1, historyRevisions)
         configuration.compactionInterval = .seconds(max(1, compactionIntervalSeconds))

@@ -25,13 +25,17 @@ extension GenericStore {
         object.metadata["deletionGracePeriodSeconds"] = nil
         object.metadata["selfLink"] = nil
         object.generation = strategy.tracksGeneration ? 1 : 0
-        if strategy.hasStatusSubresource { object["status"] = nil }
+        if strategy.hasStatusSubresource && !strategy.keepsStatusOnCreate { object["status"] = nil }
         strategy.prepareForCreate(&object)
         try validateOrThrow(object, old: nil)
 
         if definition.namespaced {
             try await namespaces?.checkWritable(namespace: namespace, resource: groupResource, name: object.name)
         }
+        let allocationLock = strategy.allocationLock
+        await allocationLock?.lock()
+        defer { allocationLock?.unlock() }
+        if allocationLock != nil { try await strategy.allocate(&object, old: nil, storage: storage) }
         if options.dryRun {
             return WriteResult(object: object, created: true, warnings: warnings)
         }

@@ -65,6 +65,10 @@ extension GenericStore {
             }
         }
         try validateOrThrow(object, old: old)
+        let allocationLock = target == .main ? strategy.allocationLock : nil
+        await allocationLock?.lock()
+        defer { allocationLock?.unlock() }
+        if allocationLock != nil { try await strategy.allocate(&object, old: old, storage: storage) }
 
         // Deleting an object whose last finalizer was just removed.
         if object.deletionTimestamp != nil && strategy.isFinalized(object) {

@@ -1,4 +1,5 @@
 import APIMachinery
+import Storage
 
 /// Everything the API server needs to know to serve one resource: names for discovery, scope, the
 /// per-kind strategy, and how it prints as a Table.
@@ -85,6 +86,9 @@ public protocol ResourceStrategy: Sendable {
     /// True if the kind has a `status` subresource: writes to the main resource keep the stored status,
     /// writes to `/status` keep everything but the status.
     var hasStatusSubresource: Bool { get }
+    /// With a status subresource: a create keeps the status sent (Nodes, which the kubelet registers
+    /// with their status) instead of clearing it.
+    var keepsStatusOnCreate: Bool { get }
     /// Delete answers with the deleted object instead of a Status.
     var returnsDeletedObject: Bool { get }
     /// The kind keeps metadata.generation: 1 on create, bumped by every change outside metadata and status.
@@ -115,6 +119,12 @@ public protocol ResourceStrategy: Sendable {
     /// The Table columns and, for one object, its cells.
     var tableColumns: [TableColumn] { get }
     func tableCells(_ object: JSONValue, now: Double) -> [JSONValue]
+    /// Serializes `allocate` with the storage write that follows it (nil: no allocations).
+    var allocationLock: AsyncLock? { get }
+    /// Async work with the storage before a validated create (`old` nil) or update of the main
+    /// resource is stored (also on dry runs), under `allocationLock`: e.g. assigning addresses not used
+    /// by any stored object. Throws to refuse the write.
+    func allocate(_ object: inout JSONValue, old: JSONValue?, storage: any Storage) async throws(StatusError)
 }
 
 /// One column of a server-side Table (meta.k8s.io/v1 TableColumnDefinition).
@@ -137,6 +147,7 @@ public struct TableColumn: Sendable, Hashable {
 
 extension ResourceStrategy {
     public var hasStatusSubresource: Bool { false }
+    public var keepsStatusOnCreate: Bool { false }
     public var returnsDeletedObject: Bool { false }
     public var tracksGeneration: Bool { false }
     public var fieldSelectorLabels: [String] { [] }
@@ -151,6 +162,8 @@ extension ResourceStrategy {
     public func beginDeletion(_ object: inout JSONValue) -> Bool { false }
     public func checkDeletion(_ object: JSONValue) -> StatusError? { nil }
     public func isFinalized(_ object: JSONValue) -> Bool { object.finalizers.isEmpty }
+    public var allocationLock: AsyncLock? { nil }
+    public func allocate(_ object: inout JSONValue, old: JSONValue?, storage: any Storage) async throws(StatusError) {}
     public var tableColumns: [TableColumn] {
         [.name, TableColumn("Created At", type: "date", description: "CreationTimestamp")]
     }
