@@ -168,7 +168,7 @@ let applySchema = StaticPatchSchema([
         guard case .conflicts(let conflicts) = try apply(entries, live: live, applied: #"{"data":{"key":"2"}}"#) else {
             Issue.record("expected a conflict"); return
         }
-        #expect(conflicts == [ApplyConflict(manager: #""other" using v1"#, path: [.field("data"), .field("key")])])
+        #expect(conflicts == [ApplyConflict(manager: #""other" using v1"#, path: [.field("data"), .field("key")], owner: "other")])
         let error = ManagedFields.conflictError(conflicts)
         #expect(error.code == 409)
         #expect(error.reason == "Conflict")

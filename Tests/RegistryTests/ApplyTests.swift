@@ -112,6 +112,27 @@ import Testing
         #expect(managers(forced.object) == ["other:Apply"])
     }
 
+    @Test func serverSideApplyTakesOverClientSideApplyFields() async throws {
+        let store = try configMaps(try await makeRegistry())
+        let lastApplied = #"{"apiVersion":"v1","data":{"key":"1"},"kind":"ConfigMap","metadata":{"name":"cm","namespace":"default"}}"#
+        _ = try await store.create(namespace: "default", object: [
+            "metadata": ["name": "cm", "annotations": ["kubectl.kubernetes.io/last-applied-configuration": .string(lastApplied)]],
+            "data": ["key": "1", "other": "x"],
+        ], options: options("kubectl-client-side-apply"))
+        let body: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "cm"], "data": ["key": "2"]]
+        let applied = try await store.patch(namespace: "default", name: "cm", type: .apply, body: body, options: options("kubectl"))
+        #expect(applied.object["data"] == ["key": "2", "other": "x"])
+        let annotation = try #require(applied.object.annotations["kubectl.kubernetes.io/last-applied-configuration"])
+        #expect(try JSONValue.parse(annotation)["data"] == ["key": "2"])
+        // A field the annotation does not name still conflicts.
+        let error = await #expect(throws: StatusError.self) {
+            _ = try await store.patch(namespace: "default", name: "cm", type: .apply,
+                                      body: ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "cm"], "data": ["other": "y"]],
+                                      options: options("third"))
+        }
+        #expect(error?.code == 409)
+    }
+
     @Test func dryRunApplyStoresNothing() async throws {
         let store = try configMaps(try await makeRegistry())
         var o = options("m")

@@ -63,8 +63,17 @@ public struct ManagedFieldsEntry: Sendable, Hashable {
 
 /// One field another manager owns that an apply would change.
 public struct ApplyConflict: Sendable, Hashable {
+    /// The manager as conflicts print it (`"m" using v1`).
     public var manager: String
     public var path: [PathElement]
+    /// The manager's name.
+    public var owner: String
+
+    public init(manager: String, path: [PathElement], owner: String = "") {
+        self.manager = manager
+        self.path = path
+        self.owner = owner
+    }
 }
 
 /// The managedFields bookkeeping of writes (server-side apply, Kubernetes' field management).
@@ -156,7 +165,7 @@ public enum ManagedFields {
                     if force {
                         entry.fields = entry.fields.subtracting(clash)
                     } else {
-                        conflicts += clash.paths.map { ApplyConflict(manager: entry.conflictName, path: $0) }
+                        conflicts += clash.paths.map { ApplyConflict(manager: entry.conflictName, path: $0, owner: entry.manager) }
                     }
                 }
             }

@@ -75,6 +75,18 @@ extension GenericStore {
         ManagedFields.set(entries, in: &object)
     }
 
+    static let lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+
+    /// True when every conflict is with client-side apply over a field its last-applied annotation
+    /// names: Kubernetes lets server-side apply take those over without a conflict.
+    func clientSideApplyOwns(_ conflicts: [ApplyConflict], old: JSONValue, typed: TypedFields, type: String?,
+                             target: Target) -> Bool {
+        guard let text = old["metadata"]?["annotations"]?[Self.lastAppliedAnnotation]?.stringValue,
+              let lastApplied = try? JSONValue.parse(text) else { return false }
+        let fields = managedScope(target)(typed.fields(of: lastApplied, type: type))
+        return conflicts.allSatisfy { $0.owner == "kubectl-client-side-apply" && fields.contains($0.path) }
+    }
+
     /// PATCH with `application/apply-patch+yaml`: server-side apply by `options.fieldManager`,
     /// creating the object when it does not exist.
     func apply(namespace: String, name: String, body: JSONValue, target: Target,
@@ -123,14 +135,27 @@ extension GenericStore {
                 entries = [ManagedFieldsEntry(manager: "before-first-apply", operation: ManagedFieldsEntry.update,
                                               apiVersion: definition.groupVersion, time: formatTimestamp(now()), fields: owned)]
             }
-            let outcome = ManagedFields.apply(entries, live: old, applied: applied, typed: typed, type: type, manager: manager,
+            var outcome = ManagedFields.apply(entries, live: old, applied: applied, typed: typed, type: type, manager: manager,
                                               apiVersion: definition.groupVersion, subresource: Self.subresource(target),
                                               time: formatTimestamp(now()), force: options.force, scope: managedScope(target))
+            if case .conflicts(let conflicts) = outcome, let old,
+               clientSideApplyOwns(conflicts, old: old, typed: typed, type: type, target: target) {
+                // Migrating from client-side apply: what the last-applied annotation says passes over.
+                outcome = ManagedFields.apply(entries, live: old, applied: applied, typed: typed, type: type, manager: manager,
+                                              apiVersion: definition.groupVersion, subresource: Self.subresource(target),
+                                              time: formatTimestamp(now()), force: true, scope: managedScope(target))
+            }
             guard case .applied(var object, let newEntries) = outcome else {
                 if case .conflicts(let conflicts) = outcome { throw ManagedFields.conflictError(conflicts) }
                 continue
             }
             ManagedFields.set(newEntries, in: &object)
+            if manager == "kubectl", old?["metadata"]?["annotations"]?[Self.lastAppliedAnnotation]?.stringValue != nil {
+                // Keeps the way back to client-side apply open, as Kubernetes does for kubectl's default manager.
+                var configuration = body
+                configuration[key: "metadata", "managedFields"] = nil
+                object.set(path: ["metadata", "annotations", Self.lastAppliedAnnotation], to: .string(configuration.serializedString() + "\n"))
+            }
             do {
                 var result: WriteResult
                 if let current, let old {
