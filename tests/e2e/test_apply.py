@@ -40,20 +40,24 @@ def _cm_yaml(name, data, labels=None, namespace=None):
 
 # ------------------------------------------------------------------ client-side apply
 def test_client_side_apply_removes_what_the_manifest_no_longer_has(kns, http, ns):
-    ok(kns("apply", "-f", "-", input=_cm_yaml("csa", {"x": "1", "y": "2"}, {"a": "1", "b": "2"})))
+    ok(kns("apply", "-f", "-", input=_cm_yaml("csa", {"p": "1", "q": "2"}, {"a": "1", "b": "2"})))
     obj = _cm(http, ns, "csa")
     assert obj["metadata"]["labels"] == {"a": "1", "b": "2"}
-    assert ("kubectl-client-side-apply", "Update") in _managers(obj), obj["metadata"].get("managedFields")
+    assert _fields(obj, "kubectl-client-side-apply") == {
+        "f:data": {".": {}, "f:p": {}, "f:q": {}},
+        "f:metadata": {"f:annotations": {".": {}, "f:kubectl.kubernetes.io/last-applied-configuration": {}},
+                       "f:labels": {".": {}, "f:a": {}, "f:b": {}}},
+    }, obj["metadata"].get("managedFields")
 
-    cp = ok(kns("apply", "-f", "-", input=_cm_yaml("csa", {"x": "1", "y": "2"}, {"a": "1"})))
+    cp = ok(kns("apply", "-f", "-", input=_cm_yaml("csa", {"p": "1", "q": "2"}, {"a": "1"})))
     assert cp.stdout.strip() == "configmap/csa configured", show(cp)
     obj = _cm(http, ns, "csa")
     assert obj["metadata"]["labels"] == {"a": "1"}, obj["metadata"]
 
     # edit the manifest: change a value, drop a key, add a key
-    ok(kns("apply", "-f", "-", input=_cm_yaml("csa", {"x": "9", "z": "3"}, {"a": "1"})))
+    ok(kns("apply", "-f", "-", input=_cm_yaml("csa", {"p": "9", "z": "3"}, {"a": "1"})))
     obj = _cm(http, ns, "csa")
-    assert obj["data"] == {"x": "9", "z": "3"}, obj["data"]
+    assert obj["data"] == {"p": "9", "z": "3"}, obj["data"]
     assert not any(k.startswith("$") for k in obj["data"])
 
 
@@ -61,15 +65,14 @@ def test_kubectl_field_managers_are_recorded(kns, http, ns):
     ok(kns("create", "configmap", "made", "--from-literal=k=v"))
     obj = _cm(http, ns, "made")
     assert _managers(obj) == {("kubectl-create", "Update")}, obj["metadata"].get("managedFields")
-    assert _fields(obj, "kubectl-create") == {"f:data": {".": {}, "f:k": {}}} or \
-        _fields(obj, "kubectl-create") == {"f:data": {"f:k": {}}}, obj["metadata"]["managedFields"]
+    assert _fields(obj, "kubectl-create") == {"f:data": {".": {}, "f:k": {}}}, obj["metadata"]["managedFields"]
     entry = obj["metadata"]["managedFields"][0]
     assert entry["apiVersion"] == "v1" and entry["fieldsType"] == "FieldsV1" and entry["time"].endswith("Z"), entry
 
     ok(kns("label", "cm", "made", "l=1"))
     obj = _cm(http, ns, "made")
     assert ("kubectl-label", "Update") in _managers(obj)
-    assert _fields(obj, "kubectl-label") == {"f:metadata": {"f:labels": {"f:l": {}}}}, obj["metadata"]["managedFields"]
+    assert _fields(obj, "kubectl-label") == {"f:metadata": {"f:labels": {".": {}, "f:l": {}}}}, obj["metadata"]["managedFields"]
 
     # kubectl hides managedFields unless asked
     out = ok(kns("get", "cm", "made", "-o", "yaml")).stdout
@@ -195,4 +198,12 @@ def test_kubectl_diff(kns, http, ns, tmp_path):
     cp = kns("diff", "--server-side", "-f", str(f))
     assert cp.returncode == 1, show(cp)
     assert "+  a: \"2\"" in cp.stdout, show(cp)
+    assert "keeps changing" not in cp.stderr, show(cp)
     assert _cm(http, ns, "d")["data"] == {"a": "1"}, "diff must not write"
+
+    # a new object: server-side dry-run create
+    g = tmp_path / "new.yaml"
+    g.write_text(_cm_yaml("fresh", {"nk": "1"}, namespace=ns))
+    cp = kns("diff", "--server-side", "-f", str(g))
+    assert cp.returncode == 1 and "+  nk: \"1\"" in cp.stdout, show(cp)
+    assert http.get(f"/api/v1/namespaces/{ns}/configmaps/fresh").status_code == 404

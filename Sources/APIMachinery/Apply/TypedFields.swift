@@ -67,24 +67,25 @@ public struct TypedFields: Sendable {
         return set
     }
 
-    func walkObject(_ value: JSONValue, type: String?, into set: inout FieldSet) {
+    /// `markMaps`: maps of values (labels, data) are members themselves, as in Update operations.
+    func walkObject(_ value: JSONValue, type: String?, markMaps: Bool = false, into set: inout FieldSet) {
         guard let object = value.objectValue else { return }
         for (key, child) in object where !child.isNull {
             var node = FieldSet()
-            walkField(child, info: info(key, type), into: &node)
+            walkField(child, info: info(key, type), markMaps: markMaps, into: &node)
             if !node.isEmpty { set.children[.field(key)] = node }
         }
     }
 
     /// The fields of one field's value, relative to the field (the field itself is `node.isMember`).
-    func walkField(_ value: JSONValue, info: PatchFieldInfo?, into node: inout FieldSet) {
+    func walkField(_ value: JSONValue, info: PatchFieldInfo?, markMaps: Bool = false, into node: inout FieldSet) {
         switch value {
         case .object(let object):
             if object.isEmpty || isAtomicObject(info) {
                 node.isMember = true
             } else {
-                walkObject(value, type: info?.childType, into: &node)
-                if node.isEmpty { node.isMember = true }
+                walkObject(value, type: info?.childType, markMaps: markMaps, into: &node)
+                if node.isEmpty || (markMaps && info != nil && info?.childType == nil) { node.isMember = true }
             }
         case .array(let items):
             switch listKind(info) {
@@ -98,7 +99,7 @@ public struct TypedFields: Sendable {
                 for item in items {
                     guard let element = Self.keyElement(item, keys: keys) else { continue }
                     var itemSet = FieldSet(isMember: true)
-                    walkObject(item, type: info?.childType, into: &itemSet)
+                    walkObject(item, type: info?.childType, markMaps: markMaps, into: &itemSet)
                     node.children[element] = node.children[element].map { $0.union(itemSet) } ?? itemSet
                 }
             }
@@ -137,8 +138,10 @@ public struct TypedFields: Sendable {
             return
         case (let o?, nil):
             walkField(o, info: info, into: &removed)
+            if case .object = o { removed.isMember = true }
         case (nil, let n?):
-            walkField(n, info: info, into: &modified)
+            // A new map of values (labels, data) is itself set, as Kubernetes marks it with `.`.
+            walkField(n, info: info, markMaps: true, into: &modified)
         case (.object(let o)?, .object(let n)?) where !o.isEmpty && !n.isEmpty && !isAtomicObject(info):
             compareObjects(o, n, type: info?.childType, modified: &modified, removed: &removed)
         case (.array(let o)?, .array(let n)?) where !o.isEmpty && !n.isEmpty && listKind(info) != .atomic:
@@ -177,7 +180,7 @@ public struct TypedFields: Sendable {
                     if !r.isEmpty { removed.children[k] = removed.children[k].map { $0.union(r) } ?? r }
                 } else {
                     var itemSet = FieldSet(isMember: true)
-                    walkObject(item, type: info?.childType, into: &itemSet)
+                    walkObject(item, type: info?.childType, markMaps: true, into: &itemSet)
                     modified.children[k] = itemSet
                 }
             }
