@@ -203,3 +203,17 @@ let applySchema = StaticPatchSchema([
         #expect(withSub.conflictName == #""m" with subresource "status" using v1"#)
     }
 }
+
+@Suite struct ApplyKeyResolutionTests {
+    @Test func partialListMapKeysTakeTheLiveItemsKey() throws {
+        let typed = TypedFields(schema: applySchema)
+        let live = try JSONValue.parse(#"{"spec":{"template":{"spec":{"containers":[{"name":"c","ports":[{"containerPort":80,"protocol":"TCP"}]}]}}}}"#)
+        let applied = try JSONValue.parse(#"{"spec":{"template":{"spec":{"containers":[{"name":"c","ports":[{"containerPort":80,"name":"http"}]}]}}}}"#)
+        let merged = typed.merge(live: live, applied: applied, type: "Deployment")
+        #expect(merged["spec"]?["template"]?["spec"]?["containers"] == [["name": "c", "ports": [["containerPort": 80, "protocol": "TCP", "name": "http"]]]])
+        let resolved = typed.fields(of: applied, type: "Deployment", resolvingKeysIn: merged).paths.map(FieldSet.text(of:))
+        #expect(resolved.contains(#".spec.template.spec.containers[name="c"].ports[containerPort=80,protocol="TCP"].name"#))
+        let unresolved = typed.fields(of: applied, type: "Deployment").paths.map(FieldSet.text(of:))
+        #expect(unresolved.contains(#".spec.template.spec.containers[name="c"].ports[containerPort=80].name"#))
+    }
+}

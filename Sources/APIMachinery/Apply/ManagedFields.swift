@@ -140,7 +140,8 @@ public enum ManagedFields {
     public static func apply(_ entries: [ManagedFieldsEntry], live: JSONValue?, applied: JSONValue, typed: TypedFields,
                              type: String?, manager: String, apiVersion: String, subresource: String?, time: String,
                              force: Bool, scope: (FieldSet) -> FieldSet) -> ApplyOutcome {
-        let appliedFields = scope(typed.fields(of: applied, type: type))
+        var merged = typed.merge(live: live, applied: applied, type: type)
+        let appliedFields = scope(typed.fields(of: applied, type: type, resolvingKeysIn: merged))
         let mineIndex = entries.firstIndex {
             $0.sameSlot(manager: manager, operation: ManagedFieldsEntry.apply, apiVersion: apiVersion, subresource: subresource)
         }
@@ -148,7 +149,6 @@ public enum ManagedFields {
         var others = FieldSet()
         for (i, entry) in entries.enumerated() where i != mineIndex { others = others.union(entry.fields) }
 
-        var merged = typed.merge(live: live, applied: applied, type: type)
         let dropped = previous.subtracting(appliedFields).subtracting(others)
         if !dropped.isEmpty {
             merged = typed.remove(dropped, from: merged, keep: others.union(appliedFields))

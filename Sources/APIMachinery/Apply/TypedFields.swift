@@ -61,30 +61,34 @@ public struct TypedFields: Sendable {
     // MARK: Fields of a value
 
     /// The fields a value sets: its leaves, and every list-map item (as a member with its fields).
-    public func fields(of value: JSONValue, type: String?) -> FieldSet {
+    /// With `resolvingKeysIn`, a list-map item that leaves out some of its keys (a defaulted
+    /// `protocol`) takes the full key of the item it matches there.
+    public func fields(of value: JSONValue, type: String?, resolvingKeysIn live: JSONValue? = nil) -> FieldSet {
         var set = FieldSet()
-        walkObject(value, type: type, into: &set)
+        walkObject(value, type: type, live: live, into: &set)
         return set
     }
 
     /// `markMaps`: maps of values (labels, data) are members themselves, as in Update operations.
-    func walkObject(_ value: JSONValue, type: String?, markMaps: Bool = false, into set: inout FieldSet) {
+    func walkObject(_ value: JSONValue, type: String?, markMaps: Bool = false, live: JSONValue? = nil,
+                    into set: inout FieldSet) {
         guard let object = value.objectValue else { return }
         for (key, child) in object where !child.isNull {
             var node = FieldSet()
-            walkField(child, info: info(key, type), markMaps: markMaps, into: &node)
+            walkField(child, info: info(key, type), markMaps: markMaps, live: live?[key], into: &node)
             if !node.isEmpty { set.children[.field(key)] = node }
         }
     }
 
     /// The fields of one field's value, relative to the field (the field itself is `node.isMember`).
-    func walkField(_ value: JSONValue, info: PatchFieldInfo?, markMaps: Bool = false, into node: inout FieldSet) {
+    func walkField(_ value: JSONValue, info: PatchFieldInfo?, markMaps: Bool = false, live: JSONValue? = nil,
+                   into node: inout FieldSet) {
         switch value {
         case .object(let object):
             if object.isEmpty || isAtomicObject(info) {
                 node.isMember = true
             } else {
-                walkObject(value, type: info?.childType, markMaps: markMaps, into: &node)
+                walkObject(value, type: info?.childType, markMaps: markMaps, live: live, into: &node)
                 if node.isEmpty || (markMaps && info != nil && info?.childType == nil) { node.isMember = true }
             }
         case .array(let items):
@@ -97,9 +101,14 @@ public struct TypedFields: Sendable {
             case .map(let keys):
                 if items.isEmpty { node.isMember = true }
                 for item in items {
-                    guard let element = Self.keyElement(item, keys: keys) else { continue }
+                    guard var element = Self.keyElement(item, keys: keys) else { continue }
+                    let liveItem = live?.arrayValue?.first { Self.matches($0, element) }
+                    if case .key(let given) = element, given.count < keys.count, let liveItem,
+                       let full = Self.keyElement(liveItem, keys: keys) {
+                        element = full
+                    }
                     var itemSet = FieldSet(isMember: true)
-                    walkObject(item, type: info?.childType, markMaps: markMaps, into: &itemSet)
+                    walkObject(item, type: info?.childType, markMaps: markMaps, live: liveItem, into: &itemSet)
                     node.children[element] = node.children[element].map { $0.union(itemSet) } ?? itemSet
                 }
             }
