@@ -1,4 +1,5 @@
 import APIMachinery
+import Foundation
 import Registry
 import Storage
 import Testing
@@ -90,6 +91,7 @@ import Testing
         ], options: options("mgr"))
         #expect(third.object["data"] == second.object["data"])
         #expect(managers(third.object) == managers(second.object))
+        #expect(third.object.resourceVersion == second.object.resourceVersion)
     }
 
     @Test func applyConflictsWithAnotherManagerUnlessForced() async throws {
@@ -134,6 +136,25 @@ import Testing
                                       options: options("third"))
         }
         #expect(error?.code == 409)
+    }
+
+    @Test func noOpApplyDoesNotWriteForATimestamp() async throws {
+        // A clock that moves a minute per reading: every entry time differs.
+        let ticks = Ticks()
+        let registry = Registry(storage: MemoryStorage(), definitions: Registry.builtInDefinitions(), schema: BuiltInSchema(),
+                                clock: { ticks.next() })
+        try await registry.bootstrap()
+        let store = try configMaps(registry)
+        let body: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "cm"], "data": ["a": "1"]]
+        let first = try await store.patch(namespace: "default", name: "cm", type: .apply, body: body, options: options("m"))
+        let second = try await store.patch(namespace: "default", name: "cm", type: .apply, body: body, options: options("m"))
+        #expect(second.object.resourceVersion == first.object.resourceVersion)
+        #expect(second.object["metadata"]?["managedFields"] == first.object["metadata"]?["managedFields"])
+        let changed = try await store.patch(namespace: "default", name: "cm", type: .apply,
+                                            body: ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "cm"], "data": ["a": "2"]],
+                                            options: options("m"))
+        #expect(changed.object.resourceVersion != first.object.resourceVersion)
+        #expect(changed.object["metadata"]?["managedFields"] != first.object["metadata"]?["managedFields"])
     }
 
     @Test func dryRunApplyStoresNothing() async throws {
@@ -215,5 +236,17 @@ import Testing
         ])
         let set = typed.fields(of: applied, type: type)
         #expect(set.paths.map(FieldSet.text(of:)).contains(#".spec.template.spec.containers[name="b"].env[name="E"].value"#))
+    }
+}
+
+/// A thread-safe clock that advances a minute on every reading.
+final class Ticks: @unchecked Sendable {
+    private let lock = NSLock()
+    private var now = 1_700_000_000.0
+    func next() -> Double {
+        lock.lock()
+        defer { lock.unlock() }
+        now += 60
+        return now
     }
 }

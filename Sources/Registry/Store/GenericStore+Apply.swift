@@ -75,6 +75,22 @@ extension GenericStore {
         ManagedFields.set(entries, in: &object)
     }
 
+    /// True when two objects differ at most in the times of their managedFields entries.
+    static func sameButForManagedFieldTimes(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        func untimed(_ object: JSONValue) -> JSONValue {
+            var copy = object
+            let entries = object["metadata"]?["managedFields"]?.arrayValue?.map { entry -> JSONValue in
+                var e = entry
+                e["time"] = nil
+                return e
+            }
+            copy[key: "metadata", "managedFields"] = entries.map(JSONValue.array)
+            copy[key: "metadata", "resourceVersion"] = nil
+            return copy
+        }
+        return untimed(a) == untimed(b)
+    }
+
     static let lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 
     /// True when every conflict is with client-side apply over a field its last-applied annotation
@@ -155,6 +171,10 @@ extension GenericStore {
                 var configuration = body
                 configuration[key: "metadata", "managedFields"] = nil
                 object.set(path: ["metadata", "annotations", Self.lastAppliedAnnotation], to: .string(configuration.serializedString() + "\n"))
+            }
+            if let old, Self.sameButForManagedFieldTimes(object, old) {
+                // A no-op apply leaves the object as it was: no new resourceVersion for a timestamp.
+                object[key: "metadata", "managedFields"] = old["metadata"]?["managedFields"]
             }
             do {
                 var result: WriteResult
