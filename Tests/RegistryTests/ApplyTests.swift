@@ -157,6 +157,24 @@ import Testing
         #expect(changed.object["metadata"]?["managedFields"] != first.object["metadata"]?["managedFields"])
     }
 
+    @Test func statusWritesRecordTheSubresource() async throws {
+        let registry = try await makeRegistry()
+        let namespaces = try #require(registry.namespaces)
+        let created = try await namespaces.create(namespace: "", object: ["metadata": ["name": "n1", "labels": ["a": "1"]]],
+                                                  options: options("creator"))
+        // The namespace's status is the server's, not the creator's; defaults are the creator's.
+        #expect(fields(created.object, "creator") == [
+            "f:metadata": ["f:labels": [".": [:], "f:a": [:], "f:kubernetes.io/metadata.name": [:]]], "f:spec": ["f:finalizers": [:]],
+        ])
+        var object = created.object
+        object["status"] = ["phase": "Active", "conditions": [["type": "X", "status": "True"]]]
+        let updated = try await namespaces.update(namespace: "", name: "n1", object: object, target: .status, options: options("statuser"))
+        let entry = try #require(updated.object["metadata"]?["managedFields"]?.arrayValue?.first { $0["manager"] == "statuser" })
+        #expect(entry["subresource"] == "status")
+        #expect(entry["fieldsV1"]?["f:status"]?["f:conditions"] != nil)
+        #expect(entry["fieldsV1"]?["f:metadata"] == nil)
+    }
+
     @Test func dryRunApplyStoresNothing() async throws {
         let store = try configMaps(try await makeRegistry())
         var o = options("m")

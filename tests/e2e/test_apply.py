@@ -207,3 +207,46 @@ def test_kubectl_diff(kns, http, ns, tmp_path):
     cp = kns("diff", "--server-side", "-f", str(g))
     assert cp.returncode == 1 and "+  nk: \"1\"" in cp.stdout, show(cp)
     assert http.get(f"/api/v1/namespaces/{ns}/configmaps/fresh").status_code == 404
+
+
+# ------------------------------------------------------------------ strategic merge patch directives
+def test_strategic_merge_patch_directives_on_configmaps(kns, http, ns):
+    ok(kns("create", "configmap", "smp", "--from-literal=a=1"))
+    ok(kns("label", "cm", "smp", "x=1", "y=2"))
+
+    def patch(p):
+        ok(kns("patch", "cm", "smp", "--type=strategic", "-p", json.dumps(p)))
+        return _cm(http, ns, "smp")
+
+    # finalizers are a merged primitive list
+    obj = patch({"metadata": {"finalizers": ["example.com/a"]}})
+    assert obj["metadata"]["finalizers"] == ["example.com/a"]
+    obj = patch({"metadata": {"finalizers": ["example.com/b"]}})
+    assert sorted(obj["metadata"]["finalizers"]) == ["example.com/a", "example.com/b"]
+    obj = patch({"metadata": {"$deleteFromPrimitiveList/finalizers": ["example.com/a"]}})
+    assert obj["metadata"]["finalizers"] == ["example.com/b"]
+    obj = patch({"metadata": {"$setElementOrder/finalizers": ["example.com/c", "example.com/b"], "finalizers": ["example.com/c"]}})
+    assert obj["metadata"]["finalizers"] == ["example.com/c", "example.com/b"]
+    # null deletes a key; $patch: replace replaces a map
+    obj = patch({"metadata": {"labels": {"x": None}}})
+    assert obj["metadata"]["labels"] == {"y": "2"}
+    obj = patch({"data": {"$patch": "replace", "b": "2"}})
+    assert obj["data"] == {"b": "2"}
+    # $patch: delete removes a map; $retainKeys keeps only the listed keys
+    obj = patch({"metadata": {"labels": {"$patch": "delete"}}})
+    assert "labels" not in obj["metadata"]
+    obj = patch({"data": {"$retainKeys": ["c"], "c": "3"}})
+    assert obj["data"] == {"c": "3"}
+    # an unknown directive is a bad request
+    cp = fails(kns("patch", "cm", "smp", "--type=strategic", "-p", '{"data":{"$patch":"bogus"}}'))
+    assert "unknown patch type" in cp.stderr, show(cp)
+    ok(kns("patch", "cm", "smp", "--type=json", "-p", '[{"op":"remove","path":"/metadata/finalizers"}]'))
+
+
+def test_server_side_reapply_without_changes_is_a_no_op(kns, http, ns):
+    manifest = _cm_yaml("noop", {"k": "v"})
+    ok(kns("apply", "--server-side", "-f", "-", input=manifest))
+    rv = _cm(http, ns, "noop")["metadata"]["resourceVersion"]
+    cp = ok(kns("apply", "--server-side", "-f", "-", input=manifest))
+    assert cp.stdout.strip() == "configmap/noop serverside-applied", show(cp)
+    assert _cm(http, ns, "noop")["metadata"]["resourceVersion"] == rv
