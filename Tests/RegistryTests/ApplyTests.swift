@@ -175,6 +175,20 @@ import Testing
         #expect(entry["fieldsV1"]?["f:metadata"] == nil)
     }
 
+    @Test func appliedConfigurationsMustFitTheSchema() async throws {
+        let store = try configMaps(try await makeRegistry())
+        for validation in [WriteOptions.FieldValidation.ignore, .warn, .strict] {
+            var o = options("m")
+            o.fieldValidation = validation
+            let error = await #expect(throws: StatusError.self) {
+                _ = try await store.patch(namespace: "default", name: "cm", type: .apply,
+                                          body: ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "cm"], "spec": ["x": 1]], options: o)
+            }
+            #expect(error?.code == 400)
+            #expect(error?.message == "failed to create typed patch object (default/cm; /v1, Kind=ConfigMap): .spec: field not declared in schema")
+        }
+    }
+
     @Test func dryRunApplyStoresNothing() async throws {
         let store = try configMaps(try await makeRegistry())
         var o = options("m")

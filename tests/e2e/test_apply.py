@@ -250,3 +250,16 @@ def test_server_side_reapply_without_changes_is_a_no_op(kns, http, ns):
     cp = ok(kns("apply", "--server-side", "-f", "-", input=manifest))
     assert cp.stdout.strip() == "configmap/noop serverside-applied", show(cp)
     assert _cm(http, ns, "noop")["metadata"]["resourceVersion"] == rv
+
+
+def test_server_side_apply_rejects_unknown_fields_and_works_from_the_python_client(kns, core, ns):
+    bad = _cm_yaml("strict", {"k": "v"}).replace("kind: ConfigMap", "kind: ConfigMap\nspec:\n  x: 1")
+    cp = fails(kns("apply", "--server-side", "-f", "-", input=bad))
+    assert "field not declared in schema" in cp.stderr and ".spec" in cp.stderr, show(cp)
+
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "py"}, "data": {"k": "v", "drop": "me"}}
+    core.patch_namespaced_config_map("py", ns, body, field_manager="py-mgr", _content_type="application/apply-patch+yaml")
+    body["data"] = {"k": "v2"}
+    obj = core.patch_namespaced_config_map("py", ns, body, field_manager="py-mgr", _content_type="application/apply-patch+yaml")
+    assert obj.data == {"k": "v2"}
+    assert [(e.manager, e.operation) for e in obj.metadata.managed_fields] == [("py-mgr", "Apply")]

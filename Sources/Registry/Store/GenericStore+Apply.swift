@@ -116,11 +116,18 @@ extension GenericStore {
         if let managed = applied["metadata"]?["managedFields"], !managed.isNull {
             throw StatusError.badRequest("metadata.managedFields must be nil")
         }
-        let warnings = try checkUnknownFields(&applied, options: options)
         if applied.name.isEmpty {
             applied.name = name
         } else if applied.name != name {
             throw StatusError.badRequest("the name of the object (\(applied.name)) does not match the name on the URL (\(name))")
+        }
+        // An applied configuration must fit the schema whatever fieldValidation says, as in Kubernetes.
+        if let unknown = schema?.unknownFields(in: applied, apiVersion: definition.groupVersion, kind: definition.kind),
+           !unknown.isEmpty {
+            let gvk = (definition.group.isEmpty ? "/" : "") + definition.groupVersion + ", Kind=" + definition.kind
+            let lines = unknown.map { ".\($0): field not declared in schema" }
+            let detail = lines.count == 1 ? lines[0] : "errors:\n" + lines.map { "  " + $0 }.joined(separator: "\n")
+            throw StatusError.badRequest("failed to create typed patch object (\(definition.namespaced ? namespace : "")/\(name); \(gvk)): \(detail)")
         }
         try setNamespace(&applied, namespace: namespace)
         if target == .status {
@@ -177,16 +184,12 @@ extension GenericStore {
                 object[key: "metadata", "managedFields"] = old["metadata"]?["managedFields"]
             }
             do {
-                var result: WriteResult
                 if let current, let old {
                     object.resourceVersion = old.resourceVersion
-                    result = try await write(merging: object, over: old, kv: current, target: target, options: recorded)
-                } else {
-                    object.resourceVersion = ""
-                    result = try await create(namespace: namespace, object: object, options: recorded)
+                    return try await write(merging: object, over: old, kv: current, target: target, options: recorded)
                 }
-                result.warnings = warnings + result.warnings
-                return result
+                object.resourceVersion = ""
+                return try await create(namespace: namespace, object: object, options: recorded)
             } catch let error where (error.reason == "Conflict" || error.reason == "AlreadyExists") && !pinned && attempts < 5 {
                 continue
             }
