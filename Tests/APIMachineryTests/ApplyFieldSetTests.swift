@@ -217,3 +217,40 @@ let applySchema = StaticPatchSchema([
         #expect(unresolved.contains(#".spec.template.spec.containers[name="c"].ports[containerPort=80].name"#))
     }
 }
+
+@Suite struct ApplyListConflictTests {
+    let typed = TypedFields(schema: applySchema)
+
+    func deployment(_ containers: String) throws -> JSONValue {
+        try JSONValue.parse(#"{"spec":{"template":{"spec":{"containers":"# + containers + "}}}}")
+    }
+
+    func apply(_ entries: [ManagedFieldsEntry], live: JSONValue?, applied: JSONValue, manager: String,
+               force: Bool = false) -> ManagedFields.ApplyOutcome {
+        ManagedFields.apply(entries, live: live, applied: applied, typed: typed, type: "Deployment", manager: manager,
+                            apiVersion: "apps/v1", subresource: nil, time: "t", force: force, scope: { $0 })
+    }
+
+    @Test func listItemsConflictFieldByField() throws {
+        guard case .applied(let live, let entries) = apply([], live: nil, applied: try deployment(#"[{"name":"a","image":"1"}]"#), manager: "first") else {
+            Issue.record("conflict"); return
+        }
+        // Another manager adds a container and an env var to a: no conflict, both are new fields.
+        let second = try deployment(#"[{"name":"a","env":[{"name":"E","value":"v"}]},{"name":"b","image":"2"}]"#)
+        guard case .applied(let live2, let entries2) = apply(entries, live: live, applied: second, manager: "second") else {
+            Issue.record("conflict"); return
+        }
+        #expect(live2 == (try deployment(#"[{"name":"a","image":"1","env":[{"name":"E","value":"v"}]},{"name":"b","image":"2"}]"#)))
+        // Changing a's image conflicts with the first manager, at the item's field.
+        guard case .conflicts(let conflicts) = apply(entries2, live: live2, applied: try deployment(#"[{"name":"a","image":"9"}]"#), manager: "second") else {
+            Issue.record("expected a conflict"); return
+        }
+        #expect(conflicts.map { FieldSet.text(of: $0.path) } == [#".spec.template.spec.containers[name="a"].image"#])
+        #expect(conflicts.first?.manager == #""first""#)
+        // The first manager dropping container a keeps it: the second still owns its env.
+        guard case .applied(let live3, _) = apply(entries2, live: live2, applied: try deployment("[]"), manager: "first") else {
+            Issue.record("conflict"); return
+        }
+        #expect(live3 == (try deployment(#"[{"name":"a","env":[{"name":"E","value":"v"}]},{"name":"b","image":"2"}]"#)))
+    }
+}
