@@ -163,15 +163,33 @@ struct ResourceHandler {
 
     // MARK: Writes
 
+    /// The write options of the request, the field manager defaulting to the User-Agent's product
+    /// name (`kubectl/v1.32.0 (linux/amd64) …` → `kubectl`), as Kubernetes does.
+    func managedWriteOptions(optionsKind: String = "PatchOptions", fromUserAgent: Bool = true) throws(StatusError) -> WriteOptions {
+        var options = try query.writeOptions()
+        if let manager = options.fieldManager, !manager.isEmpty {
+            if manager.utf8.count > 128 {
+                throw StatusError.invalid(kind: optionsKind + ".meta.k8s.io", group: "meta.k8s.io", name: "",
+                                          errors: [.tooLong("fieldManager", maximum: 128)])
+            }
+            return options
+        }
+        guard fromUserAgent else { return options }
+        let agent = request.headers[.userAgent] ?? ""
+        let product = agent.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        options.fieldManager = product.isEmpty ? nil : String(product.prefix(128))
+        return options
+    }
+
     func create() async throws(StatusError) -> Response {
-        let options = try query.writeOptions()
+        let options = try managedWriteOptions(optionsKind: "CreateOptions")
         let object = try BodyDecoding.object(try await body(), contentType: contentType, strict: options.fieldValidation == .strict)
         let result = try await store.create(namespace: namespace, object: object, options: options)
         return ResponseEncoding.json(result.object, status: .created, headers: ResponseEncoding.warningHeaders(result.warnings))
     }
 
     func update() async throws(StatusError) -> Response {
-        let options = try query.writeOptions()
+        let options = try managedWriteOptions(optionsKind: "UpdateOptions")
         let object = try BodyDecoding.object(try await body(), contentType: contentType, strict: options.fieldValidation == .strict)
         let result = try await store.update(namespace: namespace, name: path.name ?? "", object: object, target: target(), options: options)
         return ResponseEncoding.json(result.object, status: result.created ? .created : .ok,
@@ -179,8 +197,23 @@ struct ResourceHandler {
     }
 
     func patch() async throws(StatusError) -> Response {
-        let options = try query.writeOptions()
         let (type, patch) = try BodyDecoding.patch(try await body(), contentType: contentType)
+        let force = try query.bool("force")
+        var options: WriteOptions
+        if type == .apply {
+            options = try managedWriteOptions(fromUserAgent: false)
+            if (options.fieldManager ?? "").isEmpty {
+                throw StatusError.invalid(kind: "PatchOptions.meta.k8s.io", group: "meta.k8s.io", name: "",
+                                          errors: [.required("fieldManager", "is required for apply patch")])
+            }
+            options.force = force ?? false
+        } else {
+            if force != nil {
+                throw StatusError.invalid(kind: "PatchOptions.meta.k8s.io", group: "meta.k8s.io", name: "",
+                                          errors: [.forbidden("force", "may not be specified for non-apply patch")])
+            }
+            options = try managedWriteOptions()
+        }
         let result = try await store.patch(namespace: namespace, name: path.name ?? "", type: type, body: patch,
                                            target: target(), options: options)
         return ResponseEncoding.json(result.object, status: result.created ? .created : .ok,

@@ -27,6 +27,7 @@ extension GenericStore {
         object.generation = strategy.tracksGeneration ? 1 : 0
         if strategy.hasStatusSubresource && !strategy.keepsStatusOnCreate { object["status"] = nil }
         strategy.prepareForCreate(&object)
+        recordManagedFields(&object, old: nil, target: .main, options: options)
         try validateOrThrow(object, old: nil)
 
         if definition.namespaced {

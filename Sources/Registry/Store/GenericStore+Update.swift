@@ -55,6 +55,7 @@ extension GenericStore {
             kept[key: "spec", "finalizers"] = object["spec"]?["finalizers"]
             object = kept
         }
+        recordManagedFields(&object, old: old, target: target, options: options)
         object.resourceVersion = old.resourceVersion
         if old.deletionTimestamp != nil {
             let added = object.finalizers.filter { !old.finalizers.contains($0) }
@@ -108,6 +109,7 @@ extension GenericStore {
     /// write unless the patch itself pins a resourceVersion.
     public func patch(namespace: String, name: String, type: PatchType, body: JSONValue, target: Target = .main,
                       options: WriteOptions) async throws(StatusError) -> WriteResult {
+        if type == .apply { return try await apply(namespace: namespace, name: name, body: body, target: target, options: options) }
         var attempts = 0
         while true {
             attempts += 1

@@ -20,6 +20,10 @@ public struct WriteOptions: Sendable {
     public var dryRun = false
     public var fieldManager: String?
     public var fieldValidation: FieldValidation = .ignore
+    /// Server-side apply: take over fields other managers own instead of failing with a conflict.
+    public var force = false
+    /// Set by server-side apply, which records managedFields itself.
+    var managedFieldsRecorded = false
     public init() {}
 }
 
