@@ -5,11 +5,15 @@ import APITypes
 /// detection and pruning, and the strategic merge patch / apply metadata. (Protobuf request bodies are
 /// decoded with the separate protobuf field tables.)
 public struct BuiltInSchema: SchemaProvider {
-    let schema: OpenAPISchema
+    private let custom: OpenAPISchema?
 
-    public init(schema: OpenAPISchema = .kubernetes) {
-        self.schema = schema
+    /// The given schema, or (nil) the embedded Kubernetes v1.32 one, parsed on first use so that
+    /// starting the server does not pay for it.
+    public init(schema: OpenAPISchema? = nil) {
+        custom = schema
     }
+
+    var schema: OpenAPISchema { custom ?? .kubernetes }
 
     public func unknownFields(in object: JSONValue, apiVersion: String, kind: String) -> [String] {
         guard let name = schema.definitionName(apiVersion: apiVersion, kind: kind) else { return [] }
