@@ -23,7 +23,6 @@ final class OpenAPIDocuments: Sendable {
     }
 
     struct Built: Sendable {
-        let v2: Document
         let v3Index: Document
         /// Keyed by `api/v1`, `apis/apps/v1`.
         let v3: [String: Document]
@@ -31,12 +30,23 @@ final class OpenAPIDocuments: Sendable {
 
     private let resources: [OpenAPIResource]
     private let state = Mutex<Built?>(nil)
+    private let v2State = Mutex<Document?>(nil)
 
     init(definitions: [ResourceDefinition]) {
         resources = definitions.map(\.openAPIResource)
     }
 
-    /// The documents, built on first use.
+    /// The Swagger 2.0 document, built on first use.
+    var v2Document: Document {
+        v2State.withLock { state in
+            if let state { return state }
+            let doc = Document(OpenAPIDocumentBuilder().v2Document(resources: resources))
+            state = doc
+            return doc
+        }
+    }
+
+    /// The OpenAPI v3 index and documents, built on first use.
     var built: Built {
         state.withLock { state in
             if let state { return state }
@@ -61,8 +71,7 @@ final class OpenAPIDocuments: Sendable {
             documents[key] = doc
             paths[key] = ["serverRelativeURL": .string("/openapi/v3/\(key)?hash=\(doc.hash)")]
         }
-        return Built(v2: Document(builder.v2Document(resources: resources)),
-                     v3Index: Document(["paths": .object(paths)]), v3: documents)
+        return Built(v3Index: Document(["paths": .object(paths)]), v3: documents)
     }
 
     /// FNV-1a 64 of the bytes, as 16 upper-case hex digits.
@@ -79,7 +88,7 @@ final class OpenAPIDocuments: Sendable {
     /// back, as kubectl does when the document is unavailable).
     func v2(_ request: Request) throws(StatusError) -> Response {
         try Self.requireJSON(request)
-        return Self.serve(built.v2, request, immutable: false)
+        return Self.serve(v2Document, request, immutable: false)
     }
 
     /// GET /openapi/v3.

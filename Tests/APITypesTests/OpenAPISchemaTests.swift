@@ -273,6 +273,7 @@ private struct SchemaPatchSchema: PatchSchema {
         #expect(patch["requestBody"]?["content"]?["application/strategic-merge-patch+json"] != nil)
         #expect(doc["paths"]?["/api/v1/namespaces/{namespace}/pods"]?["get"]?["operationId"] == "listCoreV1NamespacedPod")
         #expect(doc["paths"]?["/api/v1/pods"]?["get"]?["operationId"] == "listCoreV1PodForAllNamespaces")
+        #expect(doc["paths"]?["/api/v1/"]?["get"]?["operationId"] == "getCoreV1APIResources")
         #expect(doc["paths"]?["/api/v1/namespaces/{namespace}/pods/{name}/status"]?["patch"]?["operationId"] == "patchCoreV1NamespacedPodStatus")
     }
 

@@ -106,6 +106,24 @@ extension OpenAPIDocumentBuilder {
         return out
     }
 
+    /// `GET /api/v1/`: the group-version's APIResourceList.
+    func resourceListPathItem(_ r: OpenAPIResource, _ version: OpenAPIVersion) -> JSONValue {
+        var op: [String: JSONValue] = ["operationId": .string("get\(r.operationGroupVersion)APIResources"), "tags": [.string(r.tag)]]
+        switch version {
+        case .v2:
+            op["consumes"] = ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]
+            op["produces"] = ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]
+            op["schemes"] = ["https"]
+            op["responses"] = ["200": ["description": "OK", "schema": version.reference(Self.apiResourceList)],
+                               "401": ["description": "Unauthorized"]]
+        case .v3:
+            var content: [String: JSONValue] = [:]
+            for type in Self.responseContentTypes { content[type] = ["schema": version.reference(Self.apiResourceList)] }
+            op["responses"] = ["200": ["description": "OK", "content": .object(content)], "401": ["description": "Unauthorized"]]
+        }
+        return ["get": .object(op)]
+    }
+
     private func pathItem(_ operations: [OpenAPIOperation], pathParameters: [String], _ r: OpenAPIResource,
                           _ version: OpenAPIVersion, pathQuery: [String] = [], gvk: GroupVersionKind? = nil) -> JSONValue {
         let gvk = gvk ?? r.gvk

@@ -20,6 +20,7 @@ public struct OpenAPIDocumentBuilder: Sendable {
     static let watchEvent = meta + "WatchEvent"
     static let objectMeta = meta + "ObjectMeta"
     static let listMeta = meta + "ListMeta"
+    static let apiResourceList = meta + "APIResourceList"
     static let patchContentTypes = ["application/apply-patch+yaml", "application/json-patch+json",
                                     "application/merge-patch+json", "application/strategic-merge-patch+json"]
     static let responseContentTypes = ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]
@@ -49,8 +50,15 @@ public struct OpenAPIDocumentBuilder: Sendable {
         -> (paths: [String: JSONValue], schemas: [String: JSONValue])
     {
         var paths: [String: JSONValue] = [:]
-        var roots: Set<String> = [Self.status]
+        var roots: Set<String> = [Self.status, Self.apiResourceList]
         var synthesized: [String: SchemaNode] = [:]
+        var groupVersions: [String: OpenAPIResource] = [:]
+        for resource in resources where groupVersions[resource.groupVersionPath] == nil {
+            groupVersions[resource.groupVersionPath] = resource
+        }
+        for (path, resource) in groupVersions {
+            paths["/\(path)/"] = resourceListPathItem(resource, version)
+        }
         for resource in resources {
             let names = definitionNames(resource, synthesized: &synthesized)
             roots.formUnion([names.kind, names.list, Self.deleteOptions, Self.patch, Self.watchEvent])
