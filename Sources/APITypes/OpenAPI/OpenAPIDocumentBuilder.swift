@@ -64,19 +64,14 @@ public struct OpenAPIDocumentBuilder: Sendable {
             roots.formUnion([names.kind, names.list, Self.deleteOptions, Self.patch, Self.watchEvent])
             for (path, item) in pathItems(resource, names: names, version) { paths[path] = item }
         }
+        // Synthesized definitions refer to built-in ones (ObjectMeta, ListMeta) and to each other.
+        for node in synthesized.values { node.forEachReference { roots.insert($0) } }
         var schemas: [String: JSONValue] = [:]
-        let builtIn = roots.filter { synthesized[$0] == nil }.sorted()
-        for name in schema.closure(of: builtIn + Array(synthesized.keys.flatMap { synthesizedReferences(synthesized[$0]) })) {
+        for name in schema.closure(of: roots.filter { synthesized[$0] == nil }.sorted()) {
             schemas[name] = schema.definitions[name]?.openAPIJSON(version)
         }
         for (name, node) in synthesized { schemas[name] = node.openAPIJSON(version) }
         return (paths, schemas)
-    }
-
-    private func synthesizedReferences(_ node: SchemaNode?) -> [String] {
-        var out: [String] = []
-        node?.forEachReference { out.append($0) }
-        return out
     }
 
     /// The definition names of a resource's kind and list; kinds the schema lacks (custom resources)
