@@ -58,7 +58,8 @@ private let core = "io.k8s.api.core.v1."
         #expect(schema.definition(named: "io.k8s.apimachinery.pkg.apis.meta.v1.Time")?.type == .string)
         #expect(schema.definition(named: "io.k8s.apimachinery.pkg.apis.meta.v1.Time")?.format == "date-time")
         let seccomp = try #require(schema.definition(named: core + "SeccompProfile"))
-        #expect(seccomp.extensions.unions == [SchemaUnion(discriminator: "type", fieldsToDiscriminateBy: ["localhostProfile": "LocalhostProfile"])])
+        let union = SchemaUnion(discriminator: "type", fieldsToDiscriminateBy: ["localhostProfile": "LocalhostProfile"])
+        #expect(seccomp.extensions.unions == [union])
     }
 
     @Test func parsesEveryAttributeOfTheLineFormat() throws {
@@ -145,7 +146,8 @@ private let core = "io.k8s.api.core.v1."
         #expect(schema.unknownFields(in: revision, definition: "io.k8s.api.apps.v1.ControllerRevision") == [])
         let crd: JSONValue = ["spec": ["versions": [["name": "v1", "schema": ["openAPIV3Schema": [
             "type": "object", "default": ["any": "thing"], "x-kubernetes-preserve-unknown-fields": true]]]]]]
-        #expect(schema.unknownFields(in: crd, definition: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition") == [])
+        let crdName = "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition"
+        #expect(schema.unknownFields(in: crd, definition: crdName) == [])
     }
 
     @Test func preserveUnknownFieldsStopsDetection() {
@@ -274,7 +276,8 @@ private struct SchemaPatchSchema: PatchSchema {
         #expect(doc["paths"]?["/api/v1/namespaces/{namespace}/pods"]?["get"]?["operationId"] == "listCoreV1NamespacedPod")
         #expect(doc["paths"]?["/api/v1/pods"]?["get"]?["operationId"] == "listCoreV1PodForAllNamespaces")
         #expect(doc["paths"]?["/api/v1/"]?["get"]?["operationId"] == "getCoreV1APIResources")
-        #expect(doc["paths"]?["/api/v1/namespaces/{namespace}/pods/{name}/status"]?["patch"]?["operationId"] == "patchCoreV1NamespacedPodStatus")
+        let status = doc["paths"]?["/api/v1/namespaces/{namespace}/pods/{name}/status"]
+        #expect(status?["patch"]?["operationId"] == "patchCoreV1NamespacedPodStatus")
     }
 
     @Test func customResourcesGetAFreeFormSchemaAndNoStrategicMerge() throws {

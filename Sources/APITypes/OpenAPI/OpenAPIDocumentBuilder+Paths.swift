@@ -100,8 +100,9 @@ extension OpenAPIDocumentBuilder {
             }
             ops.append(OpenAPIOperation(method: "put", id: "replace\(gv)\(scope)\(r.kind)\(suffix)", action: "put",
                                         query: Self.writeQuery, body: subKind, responses: [("200", subKind), ("201", subKind)]))
-            out.append(("\(collection)/{name}/\(sub)", pathItem(ops, pathParameters: objectParameters, r, version,
-                                                                 gvk: sub == "scale" ? GroupVersionKind(group: "autoscaling", version: "v1", kind: "Scale") : nil)))
+            let scale = GroupVersionKind(group: "autoscaling", version: "v1", kind: "Scale")
+            let item = pathItem(ops, pathParameters: objectParameters, r, version, gvk: sub == "scale" ? scale : nil)
+            out.append(("\(collection)/{name}/\(sub)", item))
         }
         return out
     }
@@ -149,7 +150,9 @@ extension OpenAPIDocumentBuilder {
         switch version {
         case .v2:
             if let body = op.body {
-                parameters.insert(["name": "body", "in": "body", "required": .bool(op.bodyRequired), "schema": version.reference(body)], at: 0)
+                let bodyParameter: JSONValue = ["name": "body", "in": "body", "required": .bool(op.bodyRequired),
+                                                "schema": version.reference(body)]
+                parameters.insert(bodyParameter, at: 0)
             }
             out["consumes"] = .array(op.bodyContentTypes.map(JSONValue.string))
             out["produces"] = .array(Self.responseContentTypes.map(JSONValue.string))

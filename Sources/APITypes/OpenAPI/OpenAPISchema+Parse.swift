@@ -10,7 +10,8 @@ extension OpenAPISchema {
             if let name = currentName { definitions[name] = current }
         }
         for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
-            let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+            let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
+                .map { String(decoding: $0, as: UTF8.self) }
             guard fields.count >= 2 else { continue }
             switch fields[0] {
             case "D":
