@@ -68,7 +68,7 @@ public struct OpenAPIDocumentBuilder: Sendable {
         for node in synthesized.values { node.forEachReference { roots.insert($0) } }
         var schemas: [String: JSONValue] = [:]
         for name in schema.closure(of: roots.filter { synthesized[$0] == nil }.sorted()) {
-            schemas[name] = schema.definitions[name]?.openAPIJSON(version)
+            schemas[name] = schema.definition(named: name)?.openAPIJSON(version)
         }
         for (name, node) in synthesized { schemas[name] = node.openAPIJSON(version) }
         return (paths, schemas)

@@ -11,7 +11,7 @@ extension OpenAPISchema {
     /// leaves. Top-level `apiVersion` and `kind` are always known. Values of the wrong JSON type are not
     /// reported here (that is validation's job).
     public func unknownFields(in object: JSONValue, definition name: String) -> [String] {
-        guard let root = definitions[name] else { return [] }
+        guard let root = definition(named: name) else { return [] }
         var out: [String] = []
         walk(object, root, path: "", depth: 0, into: &out)
         return out
@@ -48,7 +48,7 @@ extension OpenAPISchema {
 
     /// Removes every member `unknownFields` reports, as decoding into Kubernetes' typed structs drops them.
     public func pruneUnknownFields(_ object: inout JSONValue, definition name: String) {
-        guard let root = definitions[name] else { return }
+        guard let root = definition(named: name) else { return }
         prune(&object, root, isRoot: true, depth: 0)
     }
 
@@ -90,7 +90,7 @@ extension OpenAPISchema {
     /// strategies and merge key, the list type and list-map keys, and the map type (of the field, else
     /// of the definition it refers to). Nil when the type or field is unknown.
     public func patchFieldInfo(_ field: String, ofType type: String) -> PatchFieldInfo? {
-        guard let owner = definitions[type].flatMap(resolve), let property = owner.properties[field] else { return nil }
+        guard let owner = definition(named: type).flatMap(resolve), let property = owner.properties[field] else { return nil }
         let ext = property.extensions
         var info = PatchFieldInfo(strategies: Set(ext.patchStrategies), mergeKey: ext.patchMergeKey,
                                   listType: ext.listType, mapKeys: ext.listMapKeys, mapType: ext.mapType)

@@ -1,35 +1,101 @@
 import APIMachinery
+import Synchronization
+
+/// Where an `OpenAPISchema` gets its definitions: parsed ones, or the generator's text, each definition
+/// parsed on first use and kept.
+final class DefinitionSource: Sendable {
+    private let bytes: [UInt8]
+    /// Byte range of each definition's block (its `D` line and its `P` lines) in `bytes`.
+    private let blocks: [String: Range<Int>]
+    private let parsed: Mutex<[String: SchemaNode]>
+
+    init(parsed: [String: SchemaNode]) {
+        bytes = []
+        blocks = [:]
+        self.parsed = Mutex(parsed)
+    }
+
+    init(bytes: [UInt8], blocks: [String: Range<Int>]) {
+        self.bytes = bytes
+        self.blocks = blocks
+        parsed = Mutex([:])
+    }
+
+    func definition(_ name: String) -> SchemaNode? {
+        if let node = parsed.withLock({ $0[name] }) { return node }
+        guard let range = blocks[name] else { return nil }
+        let node = OpenAPISchema.parseBlock(bytes[range])
+        parsed.withLock { $0[name] = node }
+        return node
+    }
+}
 
 extension OpenAPISchema {
-    /// Parses the generator's line format (see tools/gen_api_schema.py). Malformed lines are skipped.
+    /// Indexes the generator's line format (see tools/gen_api_schema.py): only the `D` lines are read
+    /// here; a definition's `P` lines are parsed when it is first asked for. Malformed lines are skipped.
     init(compactText text: String) {
-        var definitions: [String: SchemaNode] = [:]
-        var currentName: String?
-        var current = SchemaNode()
-        func flush() {
-            if let name = currentName { definitions[name] = current }
+        let bytes = Array(text.utf8)
+        var blocks: [String: Range<Int>] = [:]
+        var byGVK: [GroupVersionKind: String] = [:]
+        var current: (name: String, start: Int)?
+        var lineStart = 0
+        let newline = UInt8(ascii: "\n")
+        while lineStart < bytes.count {
+            let lineEnd = bytes[lineStart...].firstIndex(of: newline) ?? bytes.count
+            if lineEnd - lineStart > 2, bytes[lineStart] == UInt8(ascii: "D"),
+               bytes[lineStart + 1] == UInt8(ascii: "\t") {
+                if let current { blocks[current.name] = current.start..<lineStart }
+                let fields = Self.fields(bytes[lineStart..<lineEnd])
+                if fields.count >= 2 {
+                    current = (fields[1], lineStart)
+                    // The text is sorted by name: the first definition of a GVK is the one `init(definitions:)` picks.
+                    let gvk = fields.dropFirst(2).first { $0.hasPrefix("gvk=") }
+                    for gvk in gvk.map({ Self.groupVersionKinds(String($0.dropFirst(4))) }) ?? [] where byGVK[gvk] == nil {
+                        byGVK[gvk] = fields[1]
+                    }
+                } else {
+                    current = nil
+                }
+            }
+            lineStart = lineEnd + 1
         }
-        for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
-            let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
-                .map { String(decoding: $0, as: UTF8.self) }
+        if let current { blocks[current.name] = current.start..<bytes.count }
+        self.init(source: DefinitionSource(bytes: bytes, blocks: blocks), byGVK: byGVK, names: blocks.keys.sorted())
+    }
+
+    /// Parses one definition's block: its `D` line and its `P` lines.
+    static func parseBlock(_ block: ArraySlice<UInt8>) -> SchemaNode {
+        var current = SchemaNode(type: .object)
+        for line in block.split(separator: UInt8(ascii: "\n")) {
+            let fields = Self.fields(line)
             guard fields.count >= 2 else { continue }
             switch fields[0] {
             case "D":
-                flush()
-                currentName = fields[1]
-                current = Self.definition(attributes: fields.dropFirst(2))
+                current = definition(attributes: fields.dropFirst(2))
             case "P":
-                guard currentName != nil, fields.count >= 3 else { continue }
+                guard fields.count >= 3 else { continue }
                 var parser = NodeParser(text: Array(fields[2].utf8))
                 guard var node = parser.parse() else { continue }
-                Self.apply(attributes: fields.dropFirst(3), to: &node)
+                apply(attributes: fields.dropFirst(3), to: &node)
                 current.properties[fields[1]] = node
             default:
                 continue
             }
         }
-        flush()
-        self.init(definitions: definitions)
+        return current
+    }
+
+    private static func fields(_ line: ArraySlice<UInt8>) -> [String] {
+        line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private static func groupVersionKinds(_ value: String) -> [GroupVersionKind] {
+        value.split(separator: ",").compactMap { entry in
+            let parts = entry.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 3 else { return nil }
+            return GroupVersionKind(group: String(parts[0]), version: String(parts[1]), kind: String(parts[2]))
+        }
     }
 
     private static func definition(attributes: ArraySlice<String>) -> SchemaNode {
@@ -44,12 +110,7 @@ extension OpenAPISchema {
                 node.type = nil
                 node.oneOfTypes = value.split(separator: ",").compactMap { SchemaType(rawValue: String($0)) }
             case "req": node.required = list(value)
-            case "gvk":
-                node.extensions.groupVersionKinds = value.split(separator: ",").compactMap { entry in
-                    let parts = entry.split(separator: "/", omittingEmptySubsequences: false)
-                    guard parts.count == 3 else { return nil }
-                    return GroupVersionKind(group: String(parts[0]), version: String(parts[1]), kind: String(parts[2]))
-                }
+            case "gvk": node.extensions.groupVersionKinds = groupVersionKinds(value)
             default: break
             }
         }

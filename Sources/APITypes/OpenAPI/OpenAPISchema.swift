@@ -1,29 +1,40 @@
 /// The OpenAPI definitions of the Kubernetes API by name (`io.k8s.api.core.v1.Pod`), with lookup by
-/// group/version/kind. The built-in v1.32 schema (`.kubernetes`) is parsed once, on first use.
+/// group/version/kind. The built-in v1.32 schema (`.kubernetes`) is indexed on first use and each
+/// definition parsed when first asked for, so that a request touching a few kinds parses only those.
 public struct OpenAPISchema: Sendable {
-    /// Definitions by name.
-    public let definitions: [String: SchemaNode]
+    private let source: DefinitionSource
     private let byGVK: [GroupVersionKind: String]
+    /// All definition names, sorted.
+    public let definitionNames: [String]
 
     /// The Kubernetes v1.32 definitions (tools/gen_api_schema.py), without descriptions.
     public static let kubernetes = OpenAPISchema(compactText: OpenAPISchemaData.text)
 
     public init(definitions: [String: SchemaNode]) {
-        self.definitions = definitions
         var index: [GroupVersionKind: String] = [:]
         for name in definitions.keys.sorted() {
             for gvk in definitions[name]?.extensions.groupVersionKinds ?? [] where index[gvk] == nil {
                 index[gvk] = name
             }
         }
-        byGVK = index
+        self.init(source: DefinitionSource(parsed: definitions), byGVK: index, names: definitions.keys.sorted())
     }
 
-    /// All definition names, sorted.
-    public var definitionNames: [String] { definitions.keys.sorted() }
+    init(source: DefinitionSource, byGVK: [GroupVersionKind: String], names: [String]) {
+        self.source = source
+        self.byGVK = byGVK
+        definitionNames = names
+    }
+
+    /// Every definition by name (parses all of them).
+    public var definitions: [String: SchemaNode] {
+        var out: [String: SchemaNode] = [:]
+        for name in definitionNames { out[name] = source.definition(name) }
+        return out
+    }
 
     /// The definition with this name.
-    public func definition(named name: String) -> SchemaNode? { definitions[name] }
+    public func definition(named name: String) -> SchemaNode? { source.definition(name) }
 
     /// The name of the definition of a group/version/kind (the core group is "").
     public func definitionName(for gvk: GroupVersionKind) -> String? { byGVK[gvk] }
@@ -44,7 +55,7 @@ public struct OpenAPISchema: Sendable {
 
     /// The definition of a group/version/kind.
     public func definition(for gvk: GroupVersionKind) -> SchemaNode? {
-        definitionName(for: gvk).flatMap { definitions[$0] }
+        definitionName(for: gvk).flatMap { source.definition($0) }
     }
 
     /// Follows references until a schema that is not one (at most a few hops; nil if a name is unknown).
@@ -52,7 +63,7 @@ public struct OpenAPISchema: Sendable {
         var current = node
         var hops = 0
         while let ref = current.ref {
-            guard hops < 8, let next = definitions[ref] else { return nil }
+            guard hops < 8, let next = source.definition(ref) else { return nil }
             current = next
             hops += 1
         }
@@ -64,7 +75,7 @@ public struct OpenAPISchema: Sendable {
         var seen: Set<String> = []
         var stack = roots
         while let name = stack.popLast() {
-            guard !seen.contains(name), let node = definitions[name] else { continue }
+            guard !seen.contains(name), let node = source.definition(name) else { continue }
             seen.insert(name)
             node.forEachReference { stack.append($0) }
         }
