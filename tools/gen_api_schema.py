@@ -23,6 +23,7 @@ A <node> is a type expression:
 Attributes are `key=value`:
     t=<type> f=<format>          type and format of a definition (type is omitted for plain objects)
     one=<type>,<type>            oneOf of scalar types (IntOrString, Quantity)
+    any=1                        a definition without type, properties or oneOf: any value (apiextensions JSON)
     req=a,b                      required properties, in source order
     gvk=<group>/<version>/<Kind>,...   x-kubernetes-group-version-kind
     lt=<list-type> mk=a,b        x-kubernetes-list-type, x-kubernetes-list-map-keys (in order)
