@@ -294,6 +294,20 @@ private struct SchemaPatchSchema: PatchSchema {
         #expect(doc["paths"]?["/apis/stable.example.com/v1/namespaces/{namespace}/crontabs"] == nil)
     }
 
+    @Test func scaleSubresourceUsesTheAutoscalingScaleKind() throws {
+        let deployments = OpenAPIResource(group: "apps", version: "v1", resource: "deployments", kind: "Deployment",
+                                          namespaced: true, verbs: ["get", "list", "patch", "update"], subresources: ["status", "scale"])
+        let doc = OpenAPIDocumentBuilder().v3Document(resources: [deployments])
+        let scale = try #require(doc["paths"]?["/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale"]?["patch"])
+        #expect(scale["x-kubernetes-group-version-kind"] == ["group": "autoscaling", "version": "v1", "kind": "Scale"])
+        #expect(scale["operationId"] == "patchAppsV1NamespacedDeploymentScale")
+        let schemas = try #require(doc["components"]?["schemas"]?.objectValue)
+        #expect(schemas["io.k8s.api.autoscaling.v1.Scale"] != nil)
+        var refs: Set<String> = []
+        OpenAPIDocumentBuilder.collectReferences(doc, prefix: "#/components/schemas/", into: &refs)
+        #expect(refs.subtracting(schemas.keys).isEmpty, "dangling: \(refs.subtracting(schemas.keys))")
+    }
+
     @Test func v2DocumentUsesDefinitions() throws {
         let doc = OpenAPIDocumentBuilder().v2Document(resources: [pods])
         #expect(doc["swagger"] == "2.0")
@@ -302,6 +316,9 @@ private struct SchemaPatchSchema: PatchSchema {
         let post = try #require(doc["paths"]?["/api/v1/namespaces/{namespace}/pods"]?["post"])
         #expect(post["parameters"]?.arrayValue?.first?["in"] == "body")
         #expect(post["responses"]?["201"]?["schema"] == ["$ref": .string("#/definitions/\(core)Pod")])
+        var refs: Set<String> = []
+        OpenAPIDocumentBuilder.collectReferences(doc, prefix: "#/definitions/", into: &refs)
+        #expect(!refs.isEmpty && refs.subtracting(definitions.keys).isEmpty)
     }
 
     @Test func operationNames() {

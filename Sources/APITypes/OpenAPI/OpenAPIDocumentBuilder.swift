@@ -61,9 +61,11 @@ public struct OpenAPIDocumentBuilder: Sendable {
         }
         for resource in resources {
             let names = definitionNames(resource, synthesized: &synthesized)
-            roots.formUnion([names.kind, names.list, Self.deleteOptions, Self.patch, Self.watchEvent])
+            roots.formUnion([names.kind, names.list, Self.watchEvent])
             for (path, item) in pathItems(resource, names: names, version) { paths[path] = item }
         }
+        // Every definition an operation refers to (bodies, responses, subresource kinds such as Scale).
+        for item in paths.values { Self.collectReferences(item, prefix: version.referencePrefix, into: &roots) }
         // Synthesized definitions refer to built-in ones (ObjectMeta, ListMeta) and to each other.
         for node in synthesized.values { node.forEachReference { roots.insert($0) } }
         var schemas: [String: JSONValue] = [:]
@@ -72,6 +74,18 @@ public struct OpenAPIDocumentBuilder: Sendable {
         }
         for (name, node) in synthesized { schemas[name] = node.openAPIJSON(version) }
         return (paths, schemas)
+    }
+
+    static func collectReferences(_ value: JSONValue, prefix: String, into out: inout Set<String>) {
+        switch value {
+        case .object(let members):
+            if let ref = members["$ref"]?.stringValue, ref.hasPrefix(prefix) { out.insert(String(ref.dropFirst(prefix.count))) }
+            for member in members.values { collectReferences(member, prefix: prefix, into: &out) }
+        case .array(let elements):
+            for element in elements { collectReferences(element, prefix: prefix, into: &out) }
+        default:
+            break
+        }
     }
 
     /// The definition names of a resource's kind and list; kinds the schema lacks (custom resources)
