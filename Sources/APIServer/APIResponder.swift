@@ -35,7 +35,7 @@ public struct APIResponder: HTTPResponder {
                 readiness: @escaping @Sendable () -> Bool = { true }, logger: Logger) {
         self.registry = registry
         self.discovery = Discovery(definitions: registry.definitions, serverAddress: serverAddress)
-        self.openAPI = OpenAPIDocuments(discovery: discovery)
+        self.openAPI = OpenAPIDocuments(definitions: registry.definitions)
         self.version = version
         self.readiness = readiness
         self.logger = logger
@@ -85,12 +85,13 @@ public struct APIResponder: HTTPResponder {
         case .resourceList(let group, let version):
             guard let doc = discovery.resourceList(group: group, version: version) else { throw StatusError.notFoundPath() }
             return ResponseEncoding.json(doc)
+        case .openAPIV2:
+            return try openAPI.v2(request)
         case .openAPIV3Index:
-            return ResponseEncoding.json(openAPI.index)
+            return try openAPI.v3Index(request)
         case .openAPIV3(let key):
-            guard let doc = openAPI.documents[key] else { throw StatusError.notFoundPath() }
-            return ResponseEncoding.json(doc)
-        case .openAPIV2, .notFound, .resource:
+            return try openAPI.v3(key, request)
+        case .notFound, .resource:
             throw StatusError.notFoundPath()
         }
     }

@@ -1,27 +1,80 @@
 import APIMachinery
+import APITypes
+import Foundation
+import HTTPTypes
+import Hummingbird
 import Registry
+import Synchronization
 
-/// The OpenAPI v3 documents kubectl reads before apply, create -f, replace and edit: an index and one
-/// document per group-version whose PATCH operations declare the `fieldValidation` parameter.
-struct OpenAPIDocuments {
-    let index: JSONValue
-    let documents: [String: JSONValue]
+/// The OpenAPI documents: /openapi/v2 (Swagger 2.0, JSON) and /openapi/v3 (an index with one
+/// `serverRelativeURL?hash=` per served group-version, and the documents). Built from the served
+/// resource definitions once, on the first request (so that starting the server stays fast), and served
+/// with ETags and the caching headers kube-apiserver uses.
+final class OpenAPIDocuments: Sendable {
+    /// A serialised document and its content hash.
+    struct Document: Sendable {
+        let bytes: [UInt8]
+        let hash: String
 
-    init(discovery: Discovery) {
-        var documents: [String: JSONValue] = [:]
-        var paths: [String: JSONValue] = [:]
-        for entry in discovery.groupVersions {
-            for version in entry.versions {
-                let key = entry.group.isEmpty ? "api/\(version)" : "apis/\(entry.group)/\(version)"
-                let doc = Self.document(discovery.resources(group: entry.group, version: version))
-                documents[key] = doc
-                paths[key] = ["serverRelativeURL": .string("/openapi/v3/\(key)?hash=\(Self.hash(doc.serialized()))")]
-            }
+        init(_ value: JSONValue) {
+            bytes = value.serialized()
+            hash = OpenAPIDocuments.hash(bytes)
         }
-        self.documents = documents
-        self.index = ["paths": .object(paths)]
     }
 
+    struct Built: Sendable {
+        let v3Index: Document
+        /// Keyed by `api/v1`, `apis/apps/v1`.
+        let v3: [String: Document]
+    }
+
+    private let resources: [OpenAPIResource]
+    private let state = Mutex<Built?>(nil)
+    private let v2State = Mutex<Document?>(nil)
+
+    init(definitions: [ResourceDefinition]) {
+        resources = definitions.map(\.openAPIResource)
+    }
+
+    /// The Swagger 2.0 document, built on first use.
+    var v2Document: Document {
+        v2State.withLock { state in
+            if let state { return state }
+            let doc = Document(OpenAPIDocumentBuilder().v2Document(resources: resources))
+            state = doc
+            return doc
+        }
+    }
+
+    /// The OpenAPI v3 index and documents, built on first use.
+    var built: Built {
+        state.withLock { state in
+            if let state { return state }
+            let built = Self.build(resources)
+            state = built
+            return built
+        }
+    }
+
+    static func build(_ resources: [OpenAPIResource]) -> Built {
+        let builder = OpenAPIDocumentBuilder()
+        var order: [String] = []
+        var byGroupVersion: [String: [OpenAPIResource]] = [:]
+        for r in resources {
+            if byGroupVersion[r.groupVersionPath] == nil { order.append(r.groupVersionPath) }
+            byGroupVersion[r.groupVersionPath, default: []].append(r)
+        }
+        var documents: [String: Document] = [:]
+        var paths: [String: JSONValue] = [:]
+        for key in order {
+            let doc = Document(builder.v3Document(resources: byGroupVersion[key] ?? []))
+            documents[key] = doc
+            paths[key] = ["serverRelativeURL": .string("/openapi/v3/\(key)?hash=\(doc.hash)")]
+        }
+        return Built(v3Index: Document(["paths": .object(paths)]), v3: documents)
+    }
+
+    /// FNV-1a 64 of the bytes, as 16 upper-case hex digits.
     static func hash(_ bytes: [UInt8]) -> String {
         var h: UInt64 = 0xcbf29ce484222325
         for b in bytes { h = (h ^ UInt64(b)) &* 0x100000001b3 }
@@ -29,38 +82,58 @@ struct OpenAPIDocuments {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
-    static func schemaName(_ d: ResourceDefinition) -> String {
-        let group = d.group.isEmpty ? "core" : (d.group.split(separator: ".").first.map(String.init) ?? d.group)
-        return "io.k8s.api.\(group).\(d.version).\(d.kind)"
+    // MARK: Serving
+
+    /// GET /openapi/v2: JSON; a client that accepts only the protobuf form gets 406 (it then falls
+    /// back, as kubectl does when the document is unavailable).
+    func v2(_ request: Request) throws(StatusError) -> Response {
+        try Self.requireJSON(request)
+        return Self.serve(v2Document, request, immutable: false)
     }
 
-    static func document(_ definitions: [ResourceDefinition]) -> JSONValue {
-        var paths: [String: JSONValue] = [:]
-        var schemas: [String: JSONValue] = [:]
-        for d in definitions {
-            let gvk: JSONValue = ["group": .string(d.group), "version": .string(d.version), "kind": .string(d.kind)]
-            let base = d.group.isEmpty ? "/api/\(d.version)" : "/apis/\(d.group)/\(d.version)"
-            let collection = d.namespaced ? "\(base)/namespaces/{namespace}/\(d.resource)" : "\(base)/\(d.resource)"
-            let ref: JSONValue = ["$ref": .string("#/components/schemas/\(schemaName(d))")]
-            func operation(_ id: String, _ action: String, params: [String]) -> JSONValue {
-                ["operationId": .string(id), "x-kubernetes-action": .string(action), "x-kubernetes-group-version-kind": gvk,
-                 "parameters": .array(params.map { ["name": .string($0), "in": "query", "schema": ["type": "string"]] }),
-                 "responses": ["200": ["description": "OK", "content": ["application/json": ["schema": ref]]]]]
+    /// GET /openapi/v3.
+    func v3Index(_ request: Request) throws(StatusError) -> Response {
+        try Self.requireJSON(request)
+        return Self.serve(built.v3Index, request, immutable: false)
+    }
+
+    /// GET /openapi/v3/<group-version>[?hash=]: a stale hash is redirected to the current one.
+    func v3(_ key: String, _ request: Request) throws(StatusError) -> Response {
+        guard let doc = built.v3[key] else { throw StatusError.notFoundPath() }
+        try Self.requireJSON(request)
+        if let hash = Query(request.uri.query)["hash"], !hash.isEmpty {
+            guard hash == doc.hash else {
+                return Response(status: .movedPermanently,
+                                headers: [.location: "/openapi/v3/\(key)?hash=\(doc.hash)", .cacheControl: "no-cache, no-store"])
             }
-            let writeParams = ["dryRun", "fieldManager", "fieldValidation"]
-            paths[collection] = ["get": operation("list\(d.kind)", "list", params: ["labelSelector", "fieldSelector", "limit", "continue", "watch"]),
-                                 "post": operation("create\(d.kind)", "post", params: writeParams)]
-            paths["\(collection)/{name}"] = ["get": operation("read\(d.kind)", "get", params: []),
-                                            "put": operation("replace\(d.kind)", "put", params: writeParams),
-                                            "patch": operation("patch\(d.kind)", "patch", params: writeParams + ["force"]),
-                                            "delete": operation("delete\(d.kind)", "delete", params: ["dryRun", "gracePeriodSeconds", "propagationPolicy"])]
-            schemas[schemaName(d)] = [
-                "type": "object",
-                "x-kubernetes-group-version-kind": [gvk],
-                "properties": ["apiVersion": ["type": "string"], "kind": ["type": "string"], "metadata": ["type": "object"]],
-            ]
+            return Self.serve(doc, request, immutable: true)
         }
-        return ["openapi": "3.0.0", "info": ["title": "Kubernetes", "version": "v1.32.0"],
-                "paths": .object(paths), "components": ["schemas": .object(schemas)]]
+        return Self.serve(doc, request, immutable: false)
+    }
+
+    private static func serve(_ doc: Document, _ request: Request, immutable: Bool) -> Response {
+        let etag = "\"\(doc.hash)\""
+        var headers: HTTPFields = [.eTag: etag,
+                                   .cacheControl: immutable ? "public, immutable, max-age=31536000" : "no-cache, private"]
+        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: {
+            let tag = $0.trimmingCharacters(in: .whitespaces)
+            return tag == etag || tag == "W/" + etag || tag == "*"
+        }) {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentType] = "application/json"
+        return ResponseEncoding.bytes(doc.bytes, headers: headers)
+    }
+
+    /// Throws 406 unless the Accept header allows JSON.
+    private static func requireJSON(_ request: Request) throws(StatusError) {
+        guard let accept = request.headers[.accept], !accept.isEmpty else { return }
+        let acceptsJSON = accept.split(separator: ",").contains { part in
+            let type = part.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+            return type == "application/json" || type == "*/*" || type == "application/*"
+        }
+        if !acceptsJSON {
+            throw StatusError.notAcceptable("only the following media types are accepted: application/json")
+        }
     }
 }
