@@ -229,7 +229,13 @@ extension ResourceHandler {
         guard !name.isEmpty else { throw StatusError.methodNotAllowed() }
         switch (sub, request.method) {
         case ("scale", .get), ("scale", .head):
-            return ResponseEncoding.json(try await store.getScale(namespace: namespace, name: name))
+            let scale = try await store.getScale(namespace: namespace, name: name)
+            if TableRendering.wantsTable(request.headers[.accept]) {
+                let table = TableRendering.table([scale], definition: .scale, metadata: ["resourceVersion": .string(scale.resourceVersion)],
+                                                 include: try TableRendering.includeObject(query), now: now)
+                return ResponseEncoding.json(table)
+            }
+            return ResponseEncoding.json(scale)
         case ("scale", .put):
             let options = try query.writeOptions()
             let scale = try BodyDecoding.object(try await body(), contentType: contentType)

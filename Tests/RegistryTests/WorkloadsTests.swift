@@ -401,3 +401,22 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         #expect(CronSchedule.validate("* * 0 * *") == "beginning of range (0) below minimum (1): 0")
     }
 }
+
+@Suite struct WorkloadsQuantityTests {
+    @Test func canonicalQuantities() {
+        #expect(Quantity.canonical("0.5") == "500m")
+        #expect(Quantity.canonical("1000m") == "1")
+        #expect(Quantity.canonical("1500m") == "1500m")
+        #expect(Quantity.canonical("1024Mi") == "1Gi")
+        #expect(Quantity.canonical("1536Mi") == "1536Mi")
+        #expect(Quantity.canonical("128Mi") == "128Mi")
+        #expect(Quantity.canonical("100000") == "100k")
+        #expect(Quantity.canonical("1200") == "1200")
+        #expect(Quantity.canonical(.int(2)) == "2")
+        #expect(Quantity.canonical("1e3") == "1e3")
+        #expect(Quantity.canonical("0.1Ki") == "102400m")
+        #expect(Quantity.canonical("1G") == "1G")
+        #expect(Quantity.canonical("0") == "0")
+        #expect(Quantity.canonical("abc") == nil)
+    }
+}

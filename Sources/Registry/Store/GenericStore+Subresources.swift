@@ -184,3 +184,24 @@ extension GenericStore {
         return Self.createdStatus
     }
 }
+
+/// How autoscaling/v1 Scale prints as a Table (`kubectl get deploy x --subresource=scale`).
+struct ScaleTableStrategy: ResourceStrategy {
+    var tableColumns: [TableColumn] {
+        [.name,
+         TableColumn("Desired", type: "integer", description: "desired number of instances for the scaled object."),
+         TableColumn("Available", type: "integer", description: "actual number of observed instances of the scaled object."),
+         .age]
+    }
+
+    func tableCells(_ object: JSONValue, now: Double) -> [JSONValue] {
+        [.string(object.name), .int(object["spec"]?["replicas"]?.intValue ?? 0), .int(object["status"]?["replicas"]?.intValue ?? 0),
+         .string(age(of: object, now: now))]
+    }
+}
+
+extension ResourceDefinition {
+    /// The Scale "kind" of the scale subresource, for printing it.
+    public static let scale = ResourceDefinition(group: "autoscaling", version: "v1", resource: "scale", kind: "Scale", namespaced: true,
+                                                 verbs: ["get", "patch", "update"], strategy: ScaleTableStrategy())
+}

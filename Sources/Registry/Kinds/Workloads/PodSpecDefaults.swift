@@ -131,6 +131,10 @@ enum PodSpecDefaults {
             container["imagePullPolicy"] = tag == "latest" ? "Always" : "IfNotPresent"
         }
         setIfMissing(&container, "resources", .object([:]))
+        with(&container, "resources") { resources in
+            Quantity.canonicalizeMap(&resources, "limits")
+            Quantity.canonicalizeMap(&resources, "requests")
+        }
         forEach(&container, "ports") { port in setIfEmpty(&port, "protocol", "TCP") }
         forEach(&container, "env") { env in
             with(&env, "valueFrom") { from in with(&from, "fieldRef") { ref in setIfEmpty(&ref, "apiVersion", "v1") } }
@@ -195,6 +199,9 @@ enum PodSpecDefaults {
             }
         }
         with(&volume, "hostPath") { source in setIfMissing(&source, "type", "") }
+        with(&volume, "emptyDir") { source in
+            if let size = source["sizeLimit"], let c = Quantity.canonical(size) { source["sizeLimit"] = .string(c) }
+        }
         with(&volume, "iscsi") { source in setIfEmpty(&source, "iscsiInterface", "default") }
         with(&volume, "rbd") { source in
             setIfEmpty(&source, "pool", "rbd")
@@ -225,6 +232,10 @@ enum PodSpecDefaults {
     /// SetDefaults_PersistentVolumeClaimSpec.
     static func applyPVCSpec(_ spec: inout JSONValue) {
         setIfEmpty(&spec, "volumeMode", "Filesystem")
+        with(&spec, "resources") { resources in
+            Quantity.canonicalizeMap(&resources, "limits")
+            Quantity.canonicalizeMap(&resources, "requests")
+        }
     }
 
     /// A PersistentVolumeClaim inside a StatefulSet's volumeClaimTemplates, as Kubernetes returns it.

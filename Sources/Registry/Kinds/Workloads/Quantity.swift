@@ -59,3 +59,114 @@ enum Quantity {
         }
     }
 }
+
+extension Quantity {
+    static let decimalSuffixes: [Int: String] = [-9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T", 15: "P", 18: "E"]
+    static let decimalExponents: [String: Int] = ["n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18]
+    static let binarySuffixes = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"]
+
+    enum Format { case decimalSI, binarySI, decimalExponent }
+
+    /// The canonical text of a quantity as the API server returns it (`0.5` → `500m`, `1024Mi` →
+    /// `1Gi`, `1000m` → `1`), or nil when it does not parse or does not fit.
+    static func canonical(_ json: JSONValue) -> String? {
+        let text: String
+        switch json {
+        case .string(let s): text = s
+        case .int(let i): text = String(i)
+        case .double(let d): text = JSONValue.double(d).serializedString()
+        default: return nil
+        }
+        guard parse(text) != nil else { return nil }
+        var chars = Substring(text)
+        var negative = false
+        if let first = chars.first, first == "+" || first == "-" {
+            negative = first == "-"
+            chars = chars.dropFirst()
+        }
+        let number = chars.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+        let suffix = String(chars.dropFirst(number.count))
+        // mantissa × 10^exp
+        let parts = number.split(separator: ".", omittingEmptySubsequences: false)
+        let whole = parts.first.map(String.init) ?? ""
+        let fraction = parts.count > 1 ? String(parts[1]) : ""
+        var digits = (whole + fraction).drop { $0 == "0" }
+        var exp = -fraction.count
+        // Keep at most 18 significant digits (nanosecond precision of large values is lost anyway).
+        while digits.count > 18 {
+            if digits.last != "0" { return nil }
+            digits = digits.dropLast()
+            exp += 1
+        }
+        var mantissa = Int64(digits) ?? 0
+        var format = Format.decimalSI
+        if let e = decimalExponents[suffix] {
+            exp += e
+        } else if let k = binarySuffixes.firstIndex(of: suffix) {
+            format = .binarySI
+            for _ in 0..<k {
+                let (m, overflow) = mantissa.multipliedReportingOverflow(by: 1024)
+                if overflow { return nil }
+                mantissa = m
+            }
+        } else if let first = suffix.first, first == "e" || first == "E", let e = Int(suffix.dropFirst()) {
+            format = .decimalExponent
+            exp += e
+        } else {
+            return nil
+        }
+        if mantissa == 0 { return "0" }
+        // Round up to nano units.
+        if exp < -9 {
+            var roundUp = false
+            while exp < -9 {
+                if mantissa % 10 != 0 { roundUp = true }
+                mantissa /= 10
+                exp += 1
+            }
+            if roundUp { mantissa += 1 }
+        }
+        while mantissa % 10 == 0 && mantissa != 0 {
+            mantissa /= 10
+            exp += 1
+        }
+        let sign = negative ? "-" : ""
+        if format == .binarySI, exp >= 0 {
+            var value = mantissa
+            for _ in 0..<exp {
+                let (v, overflow) = value.multipliedReportingOverflow(by: 10)
+                if overflow { return nil }
+                value = v
+            }
+            if value >= 1024 {
+                var k = 0
+                while k < 6 && value % 1024 == 0 {
+                    value /= 1024
+                    k += 1
+                }
+                return sign + String(value) + binarySuffixes[k]
+            }
+        }
+        // Largest multiple of 3 not above exp, within n..E.
+        var e3 = exp >= 0 ? (exp / 3) * 3 : -(((-exp) + 2) / 3) * 3
+        if e3 > 18 { e3 = 18 }
+        for _ in 0..<(exp - e3) {
+            let (m, overflow) = mantissa.multipliedReportingOverflow(by: 10)
+            if overflow { return nil }
+            mantissa = m
+        }
+        if format == .decimalExponent {
+            return sign + String(mantissa) + (e3 == 0 ? "" : "e\(e3)")
+        }
+        return sign + String(mantissa) + (decimalSuffixes[e3] ?? "")
+    }
+
+    /// Rewrites every quantity of a resource map (`limits`, `requests`) in canonical form.
+    static func canonicalizeMap(_ object: inout JSONValue, _ key: String) {
+        guard case .object(var map)? = object[key] else { return }
+        for (name, value) in map {
+            if let c = canonical(value) { map[name] = .string(c) }
+        }
+        object[key] = .object(map)
+    }
+}
