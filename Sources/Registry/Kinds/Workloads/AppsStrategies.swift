@@ -16,7 +16,7 @@ extension AppsStrategy {
         errors += PodSpecValidation.validateTemplate(object["spec"]?["template"], path: "spec.template")
         errors += WorkloadSupport.validateRestartPolicy(object, templatePath: ["spec", "template"], field: "spec.template.spec.restartPolicy", allowed: ["Always"])
         if let deadline = object["spec"]?["template"]?["spec"]?["activeDeadlineSeconds"], !deadline.isNull {
-            errors.append(.forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in \(kindName == "statefulset" ? "StatefulSet" : "ReplicaSet") is not Supported"))
+            errors.append(.forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in \(["statefulset": "StatefulSet", "daemonset": "DaemonSet"][kindName] ?? "ReplicaSet") is not Supported"))
         }
         errors += PodSpecValidation.nonNegative(object["spec"], "minReadySeconds", path: "spec")
         errors += PodSpecValidation.nonNegative(object["spec"], "revisionHistoryLimit", path: "spec")

@@ -4,6 +4,8 @@ import APIMachinery
 /// create, a spec that only changes images, deadlines and tolerations, and `kubectl get pods` columns.
 struct PodStrategy: ResourceStrategy {
     var hasStatusSubresource: Bool { true }
+    /// DELETE answers with the pod, as Kubernetes' pod storage does.
+    var returnsDeletedObject: Bool { true }
 
     var fieldSelectorLabels: [String] {
         ["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork",
