@@ -420,3 +420,26 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         #expect(Quantity.canonical("abc") == nil)
     }
 }
+
+@Suite struct WorkloadsGenerationTests {
+    @Test func deploymentAnnotationsBumpGenerationLabelsDoNot() async throws {
+        let deployments = try workloadStore(try await makeRegistry(), "apps", "deployments")
+        let created = try await deployments.create(namespace: "default", object: deploymentObject(), options: WriteOptions()).object
+        var labelled = created
+        labelled[key: "metadata", "labels"] = ["x": "y"]
+        let afterLabel = try await deployments.update(namespace: "default", name: "web", object: labelled, options: WriteOptions()).object
+        #expect(afterLabel.generation == 1)
+        var annotated = afterLabel
+        annotated[key: "metadata", "annotations"] = ["note": "z"]
+        let afterAnnotation = try await deployments.update(namespace: "default", name: "web", object: annotated, options: WriteOptions()).object
+        #expect(afterAnnotation.generation == 2)
+    }
+
+    @Test func replicaSetLabelsDoNotBumpGeneration() async throws {
+        let sets = try workloadStore(try await makeRegistry(), "apps", "replicasets")
+        let created = try await sets.create(namespace: "default", object: deploymentObject("rs"), options: WriteOptions()).object
+        var annotated = created
+        annotated[key: "metadata", "annotations"] = ["note": "z"]
+        #expect(try await sets.update(namespace: "default", name: "rs", object: annotated, options: WriteOptions()).object.generation == 1)
+    }
+}

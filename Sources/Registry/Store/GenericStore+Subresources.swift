@@ -188,7 +188,7 @@ extension GenericStore {
 /// How autoscaling/v1 Scale prints as a Table (`kubectl get deploy x --subresource=scale`).
 struct ScaleTableStrategy: ResourceStrategy {
     var tableColumns: [TableColumn] {
-        [.name,
+        [TableColumn("Name", description: "Name must be unique within a namespace."),
          TableColumn("Desired", type: "integer", description: "desired number of instances for the scaled object."),
          TableColumn("Available", type: "integer", description: "actual number of observed instances of the scaled object."),
          .age]

@@ -13,7 +13,7 @@ extension AppsStrategy {
     func validate(_ object: JSONValue) -> [FieldError] {
         var errors = WorkloadSupport.replicasErrors(object)
         errors += WorkloadSupport.validateAppsSelector(object, kind: kindName)
-        errors += PodSpecValidation.validateTemplate(object["spec"]?["template"], path: "spec.template")
+        errors += PodSpecValidation.validateTemplate(object["spec"]?["template"] ?? .object([:]), path: "spec.template")
         errors += WorkloadSupport.validateRestartPolicy(object, templatePath: ["spec", "template"], field: "spec.template.spec.restartPolicy", allowed: ["Always"])
         if let deadline = object["spec"]?["template"]?["spec"]?["activeDeadlineSeconds"], !deadline.isNull {
             errors.append(.forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in \(["statefulset": "StatefulSet", "daemonset": "DaemonSet"][kindName] ?? "ReplicaSet") is not Supported"))
@@ -32,6 +32,12 @@ extension AppsStrategy {
 /// apps/v1 Deployment.
 struct DeploymentStrategy: AppsStrategy {
     var kindName: String { "deployment" }
+
+    /// Annotation changes bump the generation too: the controller copies them to ReplicaSets.
+    func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) {
+        defaultAll(&object)
+        if object.annotations != old.annotations { object.generation = max(old.generation, 1) + 1 }
+    }
 
     func applyDefaults(_ object: inout JSONValue) {
         var spec = object["spec"] ?? .object([:])
@@ -86,8 +92,8 @@ struct DeploymentStrategy: AppsStrategy {
     var tableColumns: [TableColumn] {
         [.name,
          TableColumn("Ready", description: "Number of the pod with ready state"),
-         TableColumn("Up-to-date", type: "integer", description: "Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
-         TableColumn("Available", type: "integer", description: "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
+         TableColumn("Up-to-date", description: "Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
+         TableColumn("Available", description: "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
          .age, WorkloadSupport.containersColumn, WorkloadSupport.imagesColumn, WorkloadSupport.selectorColumn]
     }
 
@@ -318,8 +324,8 @@ struct ControllerRevisionStrategy: ResourceStrategy {
 
     var tableColumns: [TableColumn] {
         [.name,
-         TableColumn("Controller", description: "Controller of the object."),
-         TableColumn("Revision", type: "integer", description: "Revision indicates the revision of the state represented by Data."),
+         TableColumn("Controller", description: "Controller of the object"),
+         TableColumn("Revision", description: "Revision indicates the revision of the state represented by Data."),
          .age]
     }
 

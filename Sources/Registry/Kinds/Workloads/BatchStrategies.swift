@@ -162,7 +162,7 @@ struct JobStrategy: WorkloadStrategy {
         }
         let conditions = status?["conditions"]?.arrayValue ?? []
         func has(_ type: String) -> Bool {
-            conditions.contains { $0["type"]?.stringValue == type && $0["status"]?.stringValue == "True" }
+            conditions.first { $0["type"]?.stringValue == type }?["status"]?.stringValue == "True"
         }
         let state: String
         if has("Complete") {
@@ -175,8 +175,6 @@ struct JobStrategy: WorkloadStrategy {
             state = "Suspended"
         } else if has("FailureTarget") {
             state = "FailureTarget"
-        } else if has("SuccessCriteriaMet") {
-            state = "SuccessCriteriaMet"
         } else {
             state = "Running"
         }

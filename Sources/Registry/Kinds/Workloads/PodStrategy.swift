@@ -227,10 +227,10 @@ struct PodTemplateStrategy: ResourceStrategy {
     }
 
     var tableColumns: [TableColumn] {
-        [TableColumn("Template", format: "name", description: "Name must be unique within a namespace."),
+        [.name,
          TableColumn("Containers", description: "Names of each container in the template."),
          TableColumn("Images", description: "Images referenced by each container in the template."),
-         TableColumn("Pod Labels", description: "Labels of the pods the template creates.")]
+         TableColumn("Pod Labels", description: "The labels for the pod template.")]
     }
 
     func tableCells(_ object: JSONValue, now: Double) -> [JSONValue] {
