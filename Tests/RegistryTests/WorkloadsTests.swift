@@ -443,3 +443,27 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         #expect(try await sets.update(namespace: "default", name: "rs", object: annotated, options: WriteOptions()).object.generation == 1)
     }
 }
+
+@Suite struct WorkloadsContainerRulesTests {
+    @Test func containerRestartPolicyAndHostNetworkPorts() async throws {
+        let pods = try workloadStore(try await makeRegistry(), "", "pods")
+        let pod: JSONValue = ["metadata": ["name": "p"],
+                              "spec": ["hostNetwork": true,
+                                       "initContainers": [["name": "i", "image": "x", "restartPolicy": "Never"]],
+                                       "containers": [["name": "c", "image": "x", "restartPolicy": "Always",
+                                                       "ports": [["containerPort": 80, "hostPort": 81]]]]]]
+        let causes = try await invalidCauses(pods, pod)
+        #expect(causes.contains("spec.initContainers[0].restartPolicy: Unsupported value: \"Never\": supported values: \"Always\""))
+        #expect(causes.contains("spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers"))
+        #expect(causes.contains("spec.containers[0].ports[0].hostPort: Invalid value: 81: must match `containerPort` when `hostNetwork` is true"))
+    }
+
+    @Test func hostNetworkDefaultsHostPorts() async throws {
+        let pods = try workloadStore(try await makeRegistry(), "", "pods")
+        let created = try await pods.create(namespace: "default", object: ["metadata": ["name": "p"],
+                                                                           "spec": ["hostNetwork": true, "containers": [["name": "c", "image": "x", "ports": [["containerPort": 8080]]]]]],
+                                            options: WriteOptions()).object
+        #expect(created["spec"]?["containers"]?.arrayValue?.first?["ports"]?.arrayValue?.first?["hostPort"] == 8080)
+        #expect(PodStrategy().selectableFields(created)["spec.hostNetwork"] == "true")
+    }
+}

@@ -100,6 +100,21 @@ enum PodSpecValidation {
             let value = string(spec, key)
             if !value.isEmpty { errors += validateDNS1123Label(value, field: "\(path).\(key)") }
         }
+        let node = string(spec, "nodeName")
+        if !node.isEmpty { errors += validateDNS1123Subdomain(node, field: "\(path).nodeName") }
+        if spec["hostNetwork"]?.boolValue == true {
+            for key in ["initContainers", "containers"] {
+                for (i, container) in (spec[key]?.arrayValue ?? []).enumerated() {
+                    for (j, port) in (container["ports"]?.arrayValue ?? []).enumerated() {
+                        let containerPort = port["containerPort"]?.intValue ?? 0
+                        if let hostPort = port["hostPort"]?.intValue, hostPort != 0, hostPort != containerPort {
+                            errors.append(.invalid("\(path).\(key)[\(i)].ports[\(j)].hostPort", .int(hostPort),
+                                                   "must match `containerPort` when `hostNetwork` is true"))
+                        }
+                    }
+                }
+            }
+        }
         let priorityClass = string(spec, "priorityClassName")
         if !priorityClass.isEmpty { errors += validateDNS1123Subdomain(priorityClass, field: "\(path).priorityClassName") }
         for (index, toleration) in (spec["tolerations"]?.arrayValue ?? []).enumerated() {
@@ -219,6 +234,13 @@ enum PodSpecValidation {
             errors.append(.notSupported("\(path).terminationMessagePolicy", messagePolicy, supported: ["File", "FallbackToLogsOnError"]))
         }
         errors += validatePorts(container["ports"], path: "\(path).ports")
+        if let policy = container["restartPolicy"]?.stringValue {
+            if !isInit {
+                errors.append(.forbidden("\(path).restartPolicy", "may not be set for non-init containers"))
+            } else if policy != "Always" {
+                errors.append(.notSupported("\(path).restartPolicy", policy, supported: ["Always"]))
+            }
+        }
         errors += validateEnv(container["env"], path: "\(path).env")
         errors += validateResources(container["resources"], path: "\(path).resources")
         errors += validateMounts(container["volumeMounts"], path: "\(path).volumeMounts", volumes: volumes)
