@@ -43,7 +43,7 @@ struct ResourceHandler {
         let isObject = path.name != nil
         let verb = try verb()
         if path.subresource == nil, !definition.verbs.contains(verb) { throw StatusError.methodNotAllowed() }
-        if let sub = path.subresource, ["scale", "binding", "eviction"].contains(sub) { return try await subresource(sub) }
+        if let sub = path.subresource, ["scale", "binding", "eviction", "ephemeralcontainers"].contains(sub) { return try await subresource(sub) }
         switch request.method {
         case .get, .head:
             if isObject {
@@ -244,6 +244,16 @@ extension ResourceHandler {
             let options = try query.writeOptions()
             let (type, patch) = try BodyDecoding.patch(try await body(), contentType: contentType)
             return ResponseEncoding.json(try await store.patchScale(namespace: namespace, name: name, type: type, body: patch, options: options))
+        case ("ephemeralcontainers", .get), ("ephemeralcontainers", .head):
+            return ResponseEncoding.json(try await store.get(namespace: namespace, name: name))
+        case ("ephemeralcontainers", .put):
+            let options = try query.writeOptions()
+            let pod = try BodyDecoding.object(try await body(), contentType: contentType)
+            return ResponseEncoding.json(try await store.updateEphemeralContainers(namespace: namespace, name: name, pod: pod, options: options))
+        case ("ephemeralcontainers", .patch):
+            let options = try query.writeOptions()
+            let (type, patch) = try BodyDecoding.patch(try await body(), contentType: contentType)
+            return ResponseEncoding.json(try await store.patchEphemeralContainers(namespace: namespace, name: name, type: type, body: patch, options: options))
         case ("binding", .post):
             let options = try query.writeOptions()
             let binding = try BodyDecoding.object(try await body(), contentType: contentType)

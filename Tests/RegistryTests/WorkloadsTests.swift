@@ -467,3 +467,28 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         #expect(PodStrategy().selectableFields(created)["spec.hostNetwork"] == "true")
     }
 }
+
+@Suite struct WorkloadsEphemeralContainersTests {
+    @Test func ephemeralContainersAreAddedNotChanged() async throws {
+        let pods = try workloadStore(try await makeRegistry(), "", "pods")
+        _ = try await pods.create(namespace: "default", object: ["metadata": ["name": "p"], "spec": ["containers": [nginxContainer]]], options: WriteOptions())
+        let patch: JSONValue = ["spec": ["ephemeralContainers": [["name": "debugger", "image": "busybox", "targetContainerName": "nginx"]]]]
+        let pod = try await pods.patchEphemeralContainers(namespace: "default", name: "p", type: .strategic, body: patch, options: WriteOptions())
+        let added = try #require(pod["spec"]?["ephemeralContainers"]?.arrayValue?.first)
+        #expect(added["terminationMessagePolicy"] == "File")
+        #expect(added["imagePullPolicy"] == "Always")
+        let changed: JSONValue = ["spec": ["ephemeralContainers": [["name": "debugger", "image": "alpine"]]]]
+        let error = await #expect(throws: StatusError.self) {
+            _ = try await pods.patchEphemeralContainers(namespace: "default", name: "p", type: .merge, body: changed, options: WriteOptions())
+        }
+        #expect(error?.code == 422)
+        let bad: JSONValue = ["spec": ["ephemeralContainers": [["name": "debugger", "image": "busybox", "targetContainerName": "nginx"],
+                                                                ["name": "nginx", "image": "x", "ports": [["containerPort": 80]]]]]]
+        let invalid = await #expect(throws: StatusError.self) {
+            _ = try await pods.patchEphemeralContainers(namespace: "default", name: "p", type: .merge, body: bad, options: WriteOptions())
+        }
+        let messages = (invalid?.details?.causes ?? []).map { "\($0.field ?? ""): \($0.message)" }
+        #expect(messages.contains("spec.ephemeralContainers[1].name: Duplicate value: \"nginx\""))
+        #expect(messages.contains("spec.ephemeralContainers[1].ports: Forbidden: cannot be set for an Ephemeral Container"))
+    }
+}

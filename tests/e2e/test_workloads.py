@@ -221,3 +221,44 @@ def test_other_kinds_defaults(kns):
     ok(kns("scale", "rc", "old", "--replicas=4"))
     rows = parse_table(ok(kns("get", "rc")).stdout)
     assert rows[0]["DESIRED"] == "4", rows
+
+
+def test_debug_adds_an_ephemeral_container(kns):
+    ok(kns("run", "target", "--image=nginx"))
+    cp = kns("debug", "target", "--image=busybox", "--container=dbg")
+    assert cp.returncode == 0, show(cp)
+    pod = _json(kns("get", "pod", "target", "-o", "json"))
+    names = [c["name"] for c in pod["spec"].get("ephemeralContainers", [])]
+    assert names == ["dbg"], pod["spec"]
+
+
+def test_python_client_scale_and_field_selectors(api_client, ns):
+    from kubernetes import client
+
+    apps = client.AppsV1Api(api_client)
+    core = client.CoreV1Api(api_client)
+    body = client.V1Deployment(
+        metadata=client.V1ObjectMeta(name="py"),
+        spec=client.V1DeploymentSpec(
+            selector=client.V1LabelSelector(match_labels={"app": "py"}),
+            template=client.V1PodTemplateSpec(
+                metadata=client.V1ObjectMeta(labels={"app": "py"}),
+                spec=client.V1PodSpec(containers=[client.V1Container(name="c", image="nginx:1.25")]))))
+    created = apps.create_namespaced_deployment(ns, body)
+    assert created.spec.replicas == 1
+    assert created.spec.strategy.rolling_update.max_surge == "25%"
+    scale = apps.read_namespaced_deployment_scale("py", ns)
+    assert scale.spec.replicas == 1 and scale.status.selector == "app=py"
+    scaled = apps.patch_namespaced_deployment_scale("py", ns, {"spec": {"replicas": 4}})
+    assert scaled.spec.replicas == 4
+    assert apps.read_namespaced_deployment("py", ns).spec.replicas == 4
+
+    core.create_namespaced_pod(ns, client.V1Pod(metadata=client.V1ObjectMeta(name="p1"),
+                                                spec=client.V1PodSpec(containers=[client.V1Container(name="c", image="x:1")])))
+    core.create_namespaced_pod(ns, client.V1Pod(metadata=client.V1ObjectMeta(name="p2"),
+                                                spec=client.V1PodSpec(node_name="n1", restart_policy="Never",
+                                                                      containers=[client.V1Container(name="c", image="x:1")])))
+    on_node = core.list_namespaced_pod(ns, field_selector="spec.nodeName=n1")
+    assert [p.metadata.name for p in on_node.items] == ["p2"]
+    never = core.list_namespaced_pod(ns, field_selector="spec.restartPolicy=Never,status.phase=Pending")
+    assert [p.metadata.name for p in never.items] == ["p2"]

@@ -6,7 +6,7 @@ extension Registry {
     static func workloadKinds() -> [ResourceDefinition] {
         [
             ResourceDefinition(group: "", version: "v1", resource: "pods", kind: "Pod", namespaced: true,
-                               shortNames: ["po"], categories: ["all"], subresources: ["status", "binding", "eviction"],
+                               shortNames: ["po"], categories: ["all"], subresources: ["status", "binding", "eviction", "ephemeralcontainers"],
                                strategy: PodStrategy()),
             ResourceDefinition(group: "", version: "v1", resource: "podtemplates", kind: "PodTemplate", namespaced: true,
                                strategy: PodTemplateStrategy()),
