@@ -492,3 +492,20 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         #expect(messages.contains("spec.ephemeralContainers[1].ports: Forbidden: cannot be set for an Ephemeral Container"))
     }
 }
+
+@Suite struct WorkloadsDaemonSetTests {
+    @Test func templateGenerationAnnotation() async throws {
+        let daemons = try workloadStore(try await makeRegistry(), "apps", "daemonsets")
+        let created = try await daemons.create(namespace: "default", object: deploymentObject("agent"), options: WriteOptions()).object
+        #expect(created.annotations["deprecated.daemonset.template.generation"] == "1")
+        var relabelled = created
+        relabelled[key: "metadata", "labels"] = ["a": "b"]
+        let same = try await daemons.update(namespace: "default", name: "agent", object: relabelled, options: WriteOptions()).object
+        #expect(same.annotations["deprecated.daemonset.template.generation"] == "1")
+        var changed = same
+        changed[key: "spec", "template"] = ["metadata": ["labels": ["app": "web"]], "spec": ["containers": [["name": "nginx", "image": "nginx:2"]]]]
+        let updated = try await daemons.update(namespace: "default", name: "agent", object: changed, options: WriteOptions()).object
+        #expect(updated.annotations["deprecated.daemonset.template.generation"] == "2")
+        #expect(updated.generation == 2)
+    }
+}

@@ -242,9 +242,31 @@ struct StatefulSetStrategy: AppsStrategy {
     }
 }
 
-/// apps/v1 DaemonSet.
+/// apps/v1 DaemonSet: its template generation shows as the `deprecated.daemonset.template.generation`
+/// annotation, 1 on create and bumped by every template change.
 struct DaemonSetStrategy: AppsStrategy {
     var kindName: String { "daemonset" }
+    static let templateGenerationKey = "deprecated.daemonset.template.generation"
+
+    func prepareForCreate(_ object: inout JSONValue) {
+        object["status"] = .object([:])
+        defaultAll(&object)
+        let requested = Int64(object.annotations[Self.templateGenerationKey] ?? "") ?? 0
+        setTemplateGeneration(&object, max(requested, 1))
+    }
+
+    func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) {
+        defaultAll(&object)
+        let previous = Int64(old.annotations[Self.templateGenerationKey] ?? "") ?? 1
+        let changed = (object["spec"]?["template"] ?? .null) != (old["spec"]?["template"] ?? .null)
+        setTemplateGeneration(&object, changed ? previous + 1 : previous)
+    }
+
+    func setTemplateGeneration(_ object: inout JSONValue, _ generation: Int64) {
+        var annotations = object["metadata"]?["annotations"]?.objectValue ?? [:]
+        annotations[Self.templateGenerationKey] = .string(String(generation))
+        object[key: "metadata", "annotations"] = .object(annotations)
+    }
 
     func applyDefaults(_ object: inout JSONValue) {
         var spec = object["spec"] ?? .object([:])
