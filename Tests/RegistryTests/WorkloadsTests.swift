@@ -303,15 +303,18 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         let claim = sts["spec"]?["volumeClaimTemplates"]?.arrayValue?.first
         #expect(claim?["spec"]?["volumeMode"] == "Filesystem")
         #expect(claim?["status"]?["phase"] == "Pending")
+        #expect(sts["status"] == ["replicas": 0, "availableReplicas": 0])
 
         let daemons = try workloadStore(registry, "apps", "daemonsets")
         let ds = try await daemons.create(namespace: "default", object: deploymentObject("agent"), options: WriteOptions()).object
         #expect(ds["spec"]?["updateStrategy"] == ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": 1, "maxSurge": 0]])
         #expect(ds["spec"]?["revisionHistoryLimit"] == 10)
+        #expect(ds["status"] == ["currentNumberScheduled": 0, "desiredNumberScheduled": 0, "numberMisscheduled": 0, "numberReady": 0])
 
         let replicaSets = try workloadStore(registry, "apps", "replicasets")
         let rs = try await replicaSets.create(namespace: "default", object: deploymentObject("rs"), options: WriteOptions()).object
         #expect(rs["spec"]?["replicas"] == 1)
+        #expect(rs["status"] == ["replicas": 0])
         #expect(ReplicaSetStrategy().selectableFields(rs)["status.replicas"] == "0")
     }
 

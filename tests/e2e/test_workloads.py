@@ -262,3 +262,51 @@ def test_python_client_scale_and_field_selectors(api_client, ns):
     assert [p.metadata.name for p in on_node.items] == ["p2"]
     never = core.list_namespaced_pod(ns, field_selector="spec.restartPolicy=Never,status.phase=Pending")
     assert [p.metadata.name for p in never.items] == ["p2"]
+
+
+def test_python_client_reads_every_workload_kind(kns, api_client, ns):
+    from kubernetes import client
+
+    docs = [
+        {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"},
+         "spec": {"selector": {"matchLabels": {"app": "db"}}, "serviceName": "db",
+                  "volumeClaimTemplates": [{"metadata": {"name": "data"},
+                                            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}],
+                  "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "c", "image": "postgres:16"}]}}}},
+        {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
+         "spec": {"selector": {"matchLabels": {"app": "agent"}},
+                  "template": {"metadata": {"labels": {"app": "agent"}}, "spec": {"containers": [{"name": "c", "image": "agent:1"}]}}}},
+        {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "rs"},
+         "spec": {"selector": {"matchLabels": {"app": "rs"}},
+                  "template": {"metadata": {"labels": {"app": "rs"}}, "spec": {"containers": [{"name": "c", "image": "rs:1"}]}}}},
+        {"apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "rc"},
+         "spec": {"template": {"metadata": {"labels": {"app": "rc"}}, "spec": {"containers": [{"name": "c", "image": "rc:1"}]}}}},
+        {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "pt"},
+         "template": {"metadata": {"labels": {"app": "pt"}}, "spec": {"containers": [{"name": "c", "image": "pt:1"}]}}},
+        {"apiVersion": "apps/v1", "kind": "ControllerRevision", "metadata": {"name": "cr"}, "data": {"a": 1}},
+    ]
+    ok(kns("apply", "-f", "-", input=yaml.safe_dump_all(docs)))
+    ok(kns("create", "job", "j", "--image=busybox"))
+    ok(kns("create", "cronjob", "cj", "--image=busybox", "--schedule=@hourly"))
+    ok(kns("run", "p", "--image=nginx"))
+    apps = client.AppsV1Api(api_client)
+    batch = client.BatchV1Api(api_client)
+    core = client.CoreV1Api(api_client)
+    sts = apps.read_namespaced_stateful_set("db", ns)
+    assert sts.spec.volume_claim_templates[0].spec.volume_mode == "Filesystem"
+    assert sts.spec.persistent_volume_claim_retention_policy.when_deleted == "Retain"
+    assert apps.read_namespaced_daemon_set("agent", ns).spec.update_strategy.rolling_update.max_unavailable == 1
+    assert apps.read_namespaced_replica_set("rs", ns).spec.replicas == 1
+    assert apps.read_namespaced_controller_revision("cr", ns).revision == 0
+    assert core.read_namespaced_replication_controller("rc", ns).spec.selector == {"app": "rc"}
+    assert core.read_namespaced_pod_template("pt", ns).template.spec.restart_policy == "Always"
+    assert batch.read_namespaced_job("j", ns).spec.backoff_limit == 6
+    assert batch.read_namespaced_cron_job("cj", ns).spec.concurrency_policy == "Allow"
+    assert core.read_namespaced_pod("p", ns).status.qos_class == "BestEffort"
+    assert apps.read_namespaced_stateful_set_scale("db", ns).spec.replicas == 1
+    assert core.read_namespaced_replication_controller_scale("rc", ns).status.selector == "app=rc"
+    for lister in (apps.list_namespaced_stateful_set, apps.list_namespaced_daemon_set, apps.list_namespaced_replica_set,
+                   apps.list_namespaced_controller_revision, apps.list_namespaced_deployment, batch.list_namespaced_job,
+                   batch.list_namespaced_cron_job, core.list_namespaced_pod, core.list_namespaced_pod_template,
+                   core.list_namespaced_replication_controller):
+        lister(ns)

@@ -110,6 +110,7 @@ struct DeploymentStrategy: AppsStrategy {
 /// apps/v1 ReplicaSet.
 struct ReplicaSetStrategy: AppsStrategy {
     var kindName: String { "replicaset" }
+    var initialStatus: JSONValue { ["replicas": 0] }
     var fieldSelectorLabels: [String] { ["status.replicas"] }
 
     func applyDefaults(_ object: inout JSONValue) {
@@ -144,6 +145,7 @@ struct ReplicaSetStrategy: AppsStrategy {
 /// apps/v1 StatefulSet.
 struct StatefulSetStrategy: AppsStrategy {
     var kindName: String { "statefulset" }
+    var initialStatus: JSONValue { ["replicas": 0, "availableReplicas": 0] }
 
     func applyDefaults(_ object: inout JSONValue) {
         var spec = object["spec"] ?? .object([:])
@@ -246,10 +248,11 @@ struct StatefulSetStrategy: AppsStrategy {
 /// annotation, 1 on create and bumped by every template change.
 struct DaemonSetStrategy: AppsStrategy {
     var kindName: String { "daemonset" }
+    var initialStatus: JSONValue { ["currentNumberScheduled": 0, "desiredNumberScheduled": 0, "numberMisscheduled": 0, "numberReady": 0] }
     static let templateGenerationKey = "deprecated.daemonset.template.generation"
 
     func prepareForCreate(_ object: inout JSONValue) {
-        object["status"] = .object([:])
+        object["status"] = initialStatus
         defaultAll(&object)
         let requested = Int64(object.annotations[Self.templateGenerationKey] ?? "") ?? 0
         setTemplateGeneration(&object, max(requested, 1))
@@ -332,8 +335,15 @@ struct DaemonSetStrategy: AppsStrategy {
     }
 }
 
-/// apps/v1 ControllerRevision: immutable data, non-negative revision.
+/// apps/v1 ControllerRevision: immutable data, non-negative revision (always present, 0 if unset).
 struct ControllerRevisionStrategy: ResourceStrategy {
+    func prepareForCreate(_ object: inout JSONValue) {
+        PodSpecDefaults.setIfMissing(&object, "revision", 0)
+    }
+
+    func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) {
+        PodSpecDefaults.setIfMissing(&object, "revision", 0)
+    }
     func validate(_ object: JSONValue) -> [FieldError] {
         guard let revision = object["revision"], !revision.isNull else { return [] }
         guard let value = revision.intValue else { return [.invalid("revision", revision, "must be an integer")] }

@@ -44,7 +44,7 @@ struct JobStrategy: WorkloadStrategy {
     }
 
     func prepareForCreate(_ object: inout JSONValue) {
-        object["status"] = .object([:])
+        object["status"] = initialStatus
         defaultAll(&object)
         guard object["spec"]?["manualSelector"]?.boolValue != true, object["spec"]?.objectValue != nil else { return }
         let uid = object.uid

@@ -244,6 +244,7 @@ struct PodTemplateStrategy: ResourceStrategy {
 struct ReplicationControllerStrategy: WorkloadStrategy {
     var templatePaths: [[String]] { [["spec", "template"]] }
     var fieldSelectorLabels: [String] { ["status.replicas"] }
+    var initialStatus: JSONValue { ["replicas": 0] }
 
     func applyDefaults(_ object: inout JSONValue) {
         var spec = object["spec"] ?? .object([:])

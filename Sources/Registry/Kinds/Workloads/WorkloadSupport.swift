@@ -173,11 +173,15 @@ protocol WorkloadStrategy: ResourceStrategy {
     var templatePaths: [[String]] { get }
     /// Kind-level defaults (replicas, strategies).
     func applyDefaults(_ object: inout JSONValue)
+    /// The status a new object gets: the kind's empty status as Kubernetes serialises it (fields
+    /// without omitempty appear as 0).
+    var initialStatus: JSONValue { get }
 }
 
 extension WorkloadStrategy {
     var hasStatusSubresource: Bool { true }
     var tracksGeneration: Bool { true }
+    var initialStatus: JSONValue { .object([:]) }
 
     func defaultAll(_ object: inout JSONValue) {
         applyDefaults(&object)
@@ -185,7 +189,7 @@ extension WorkloadStrategy {
     }
 
     func prepareForCreate(_ object: inout JSONValue) {
-        object["status"] = .object([:])
+        object["status"] = initialStatus
         defaultAll(&object)
     }
 
