@@ -512,3 +512,19 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         #expect(updated.generation == 2)
     }
 }
+
+@Suite struct WorkloadsStrategyValidationTests {
+    @Test func rollingUpdateValues() async throws {
+        let deployments = try workloadStore(try await makeRegistry(), "apps", "deployments")
+        var object = deploymentObject()
+        object[key: "spec", "strategy"] = ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": "200%", "maxUnavailable": "150%"]]
+        let causes = try await invalidCauses(deployments, object)
+        #expect(causes == ["spec.strategy.rollingUpdate.maxUnavailable: Invalid value: \"150%\": must not be greater than 100%"])
+        object[key: "spec", "strategy"] = ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 0, "maxUnavailable": "0%"]]
+        let zero = try await invalidCauses(deployments, object)
+        #expect(zero == ["spec.strategy.rollingUpdate.maxUnavailable: Invalid value: \"0%\": may not be 0 when `maxSurge` is 0"])
+        object[key: "spec", "strategy"] = ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": "x"]]
+        let bad = try await invalidCauses(deployments, object)
+        #expect(bad == ["spec.strategy.rollingUpdate.maxSurge: Invalid value: \"x\": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"])
+    }
+}

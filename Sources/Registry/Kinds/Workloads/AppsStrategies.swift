@@ -74,7 +74,7 @@ struct DeploymentStrategy: AppsStrategy {
             let surge = rolling?["maxSurge"]
             let unavailable = rolling?["maxUnavailable"]
             errors += WorkloadSupport.validateIntOrPercent(surge, field: "spec.strategy.rollingUpdate.maxSurge")
-            errors += WorkloadSupport.validateIntOrPercent(unavailable, field: "spec.strategy.rollingUpdate.maxUnavailable")
+            errors += WorkloadSupport.validateIntOrPercent(unavailable, field: "spec.strategy.rollingUpdate.maxUnavailable", maxHundred: true)
             if WorkloadSupport.isZero(surge) && WorkloadSupport.isZero(unavailable) {
                 errors.append(.invalid("spec.strategy.rollingUpdate.maxUnavailable", unavailable ?? .int(0), "may not be 0 when `maxSurge` is 0"))
             }
@@ -300,7 +300,7 @@ struct DaemonSetStrategy: AppsStrategy {
             let surge = strategy?["rollingUpdate"]?["maxSurge"]
             let unavailable = strategy?["rollingUpdate"]?["maxUnavailable"]
             errors += WorkloadSupport.validateIntOrPercent(surge, field: "spec.updateStrategy.rollingUpdate.maxSurge")
-            errors += WorkloadSupport.validateIntOrPercent(unavailable, field: "spec.updateStrategy.rollingUpdate.maxUnavailable")
+            errors += WorkloadSupport.validateIntOrPercent(unavailable, field: "spec.updateStrategy.rollingUpdate.maxUnavailable", maxHundred: true)
             if WorkloadSupport.isZero(surge) && WorkloadSupport.isZero(unavailable) {
                 errors.append(.invalid("spec.updateStrategy.rollingUpdate.maxUnavailable", unavailable ?? .int(0), "may not be 0 when `maxSurge` is 0"))
             }

@@ -108,16 +108,20 @@ enum WorkloadSupport {
     // MARK: Int or percent
 
     /// An IntOrString that must be a non-negative integer or a percentage (at most 100% if `maxHundred`).
-    static func validateIntOrPercent(_ value: JSONValue?, field: String) -> [FieldError] {
+    static func validateIntOrPercent(_ value: JSONValue?, field: String, maxHundred: Bool = false) -> [FieldError] {
         guard let value, !value.isNull else { return [] }
         if let i = value.intValue {
             return i < 0 ? [.invalid(field, .int(i), "must be greater than or equal to 0")] : []
         }
-        guard let s = value.stringValue, s.hasSuffix("%"), let n = Int(s.dropLast()) else {
-            return [.invalid(field, value, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")]
+        guard let s = value.stringValue else {
+            return [.invalid(field, value, "must be an integer or percentage (e.g '5%')")]
         }
-        if n < 0 { return [.invalid(field, value, "must be greater than or equal to 0")] }
-        if n > 100 { return [.invalid(field, value, "must not be greater than 100%")] }
+        let digits = s.dropLast()
+        guard s.hasSuffix("%"), !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(digits) else {
+            return [.invalid(field, value, NameValidation.regexError("a valid percent string must be a numeric string followed by an ending '%'",
+                                                                     "[0-9]+%", examples: ["1%", "93%"]))]
+        }
+        if maxHundred, n > 100 { return [.invalid(field, value, "must not be greater than 100%")] }
         return []
     }
 
