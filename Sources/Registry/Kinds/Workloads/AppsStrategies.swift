@@ -109,7 +109,8 @@ struct DeploymentStrategy: AppsStrategy {
 
 /// apps/v1 ReplicaSet.
 struct ReplicaSetStrategy: AppsStrategy {
-    var kindName: String { "replicaset" }
+    /// Kubernetes reports an empty ReplicaSet selector with the Deployment wording.
+    var kindName: String { "deployment" }
     var initialStatus: JSONValue { ["replicas": 0] }
     var fieldSelectorLabels: [String] { ["status.replicas"] }
 
