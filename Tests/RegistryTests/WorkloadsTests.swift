@@ -528,3 +528,24 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         #expect(bad == ["spec.strategy.rollingUpdate.maxSurge: Invalid value: \"x\": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"])
     }
 }
+
+@Suite struct WorkloadsSchedulingGateTests {
+    @Test func gatedPodsShowSchedulingGated() async throws {
+        let pods = try workloadStore(try await makeRegistry(), "", "pods")
+        let created = try await pods.create(namespace: "default", object: ["metadata": ["name": "g"],
+                                                                           "spec": ["schedulingGates": [["name": "example.com/wait"]], "containers": [nginxContainer]]],
+                                            options: WriteOptions()).object
+        #expect(created["status"]?["conditions"]?.arrayValue?.first?["reason"] == "SchedulingGated")
+        #expect(PodStrategy.printPod(created, now: 0).status == "SchedulingGated")
+        var added = created
+        added[key: "spec", "schedulingGates"] = [["name": "example.com/wait"], ["name": "example.com/more"]]
+        let error = await #expect(throws: StatusError.self) {
+            _ = try await pods.update(namespace: "default", name: "g", object: added, options: WriteOptions())
+        }
+        #expect(error?.details?.causes.map(\.message) == ["Forbidden: only deletion is allowed, but found new scheduling gate 'example.com/more'"])
+        var removed = created
+        removed[key: "spec", "schedulingGates"] = nil
+        let ungated = try await pods.update(namespace: "default", name: "g", object: removed, options: WriteOptions()).object
+        #expect(ungated["spec"]?["schedulingGates"] == nil)
+    }
+}

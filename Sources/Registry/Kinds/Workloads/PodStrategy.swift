@@ -23,6 +23,11 @@ struct PodStrategy: ResourceStrategy {
     func prepareForCreate(_ object: inout JSONValue) {
         defaults(&object)
         object["status"] = ["phase": "Pending", "qosClass": .string(PodSpecDefaults.qosClass(object["spec"] ?? .null))]
+        if !(object["spec"]?["schedulingGates"]?.arrayValue ?? []).isEmpty {
+            object[key: "status", "conditions"] = [["type": "PodScheduled", "status": "False", "reason": "SchedulingGated",
+                                                    "message": "Scheduling is blocked due to non-empty scheduling gates",
+                                                    "lastProbeTime": .null, "lastTransitionTime": .null]]
+        }
     }
 
     func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) {
@@ -31,7 +36,19 @@ struct PodStrategy: ResourceStrategy {
 
     func validate(_ object: JSONValue) -> [FieldError] {
         guard let spec = object["spec"], spec.objectValue != nil else { return [.required("spec")] }
-        return PodSpecValidation.validateSpec(spec, path: "spec")
+        var errors = PodSpecValidation.validateSpec(spec, path: "spec")
+        let gates = spec["schedulingGates"]?.arrayValue ?? []
+        var gateNames = Set<String>()
+        for (index, gate) in gates.enumerated() {
+            let name = gate["name"]?.stringValue ?? ""
+            errors += validateQualifiedName(name, field: "spec.schedulingGates[\(index)].name")
+            if gateNames.contains(name) { errors.append(.duplicate("spec.schedulingGates[\(index)].name", .string(name))) }
+            gateNames.insert(name)
+        }
+        if !gates.isEmpty, !(spec["nodeName"]?.stringValue ?? "").isEmpty {
+            errors.append(.forbidden("spec.nodeName", "cannot be set until all schedulingGates have been cleared"))
+        }
+        return errors
     }
 
     static let updateMessage = "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"
@@ -47,6 +64,10 @@ struct PodStrategy: ResourceStrategy {
         }
         var errors: [FieldError] = []
         if masked(object) != masked(old) { errors.append(.forbidden("spec", Self.updateMessage)) }
+        let oldGates = Set((old["spec"]?["schedulingGates"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
+        for gate in (object["spec"]?["schedulingGates"]?.arrayValue ?? []).compactMap({ $0["name"]?.stringValue }) where !oldGates.contains(gate) {
+            errors.append(.forbidden("spec.schedulingGates", "only deletion is allowed, but found new scheduling gate '\(gate)'"))
+        }
         let oldTolerations = old["spec"]?["tolerations"]?.arrayValue ?? []
         let newTolerations = object["spec"]?["tolerations"]?.arrayValue ?? []
         if !oldTolerations.allSatisfy({ newTolerations.contains($0) }) {
