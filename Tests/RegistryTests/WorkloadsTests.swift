@@ -549,3 +549,25 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         #expect(ungated["spec"]?["schedulingGates"] == nil)
     }
 }
+
+@Suite struct WorkloadsStatefulSetUpdateTests {
+    @Test func onlySomeSpecFieldsChange() async throws {
+        let registry = try await makeRegistry()
+        let sets = try workloadStore(registry, "apps", "statefulsets")
+        let created = try await sets.create(namespace: "default", object: deploymentObject("db"), options: WriteOptions()).object
+        var scaled = created
+        scaled[key: "spec", "replicas"] = 3
+        #expect(try await sets.update(namespace: "default", name: "db", object: scaled, options: WriteOptions()).object["spec"]?["replicas"] == 3)
+        var renamed = created
+        renamed[key: "spec", "serviceName"] = "other"
+        renamed.resourceVersion = ""
+        let error = await #expect(throws: StatusError.self) {
+            _ = try await sets.update(namespace: "default", name: "db", object: renamed, options: WriteOptions())
+        }
+        #expect(error?.details?.causes.map(\.field) == ["spec"])
+
+        let revisions = try workloadStore(registry, "apps", "controllerrevisions")
+        let causes = try await invalidCauses(revisions, ["metadata": ["name": "r"], "revision": -1])
+        #expect(causes == ["data: Required value: data is mandatory", "revision: Invalid value: -1: must be greater than or equal to 0"])
+    }
+}

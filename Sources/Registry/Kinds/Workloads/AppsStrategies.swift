@@ -199,6 +199,9 @@ struct StatefulSetStrategy: AppsStrategy {
                 errors.append(.notSupported("spec.persistentVolumeClaimRetentionPolicy.\(key)", value, supported: ["Retain", "Delete"]))
             }
         }
+        if let start = spec?["ordinals"]?["start"]?.intValue, start < 0 {
+            errors.append(.invalid("spec.ordinals.start", .int(start), "must be greater than or equal to 0"))
+        }
         var claimNames = Set<String>()
         for (index, claim) in (spec?["volumeClaimTemplates"]?.arrayValue ?? []).enumerated() {
             let name = claim.name
@@ -215,20 +218,20 @@ struct StatefulSetStrategy: AppsStrategy {
     }
 
     /// Only replicas, ordinals, template, updateStrategy, persistentVolumeClaimRetentionPolicy and
-    /// minReadySeconds may change.
+    /// minReadySeconds may change (the selector included: one error for the whole spec).
     func validateUpdate(_ object: JSONValue, old: JSONValue) -> [FieldError] {
-        var errors = WorkloadSupport.validateSelectorImmutable(object, old: old)
         func masked(_ o: JSONValue) -> JSONValue {
             var spec = o["spec"] ?? .null
-            for key in ["replicas", "ordinals", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy", "minReadySeconds", "selector", "revisionHistoryLimit"] {
+            for key in ["replicas", "ordinals", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy", "minReadySeconds"] {
                 spec[key] = nil
             }
+            if let selector = spec["selector"] { spec["selector"] = WorkloadSupport.normalizedSelector(selector) }
             return spec
         }
         if masked(object) != masked(old) {
-            errors.append(.forbidden("spec", "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"))
+            return [.forbidden("spec", "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden")]
         }
-        return errors
+        return []
     }
 
     var tableColumns: [TableColumn] {
@@ -346,9 +349,12 @@ struct ControllerRevisionStrategy: ResourceStrategy {
         PodSpecDefaults.setIfMissing(&object, "revision", 0)
     }
     func validate(_ object: JSONValue) -> [FieldError] {
-        guard let revision = object["revision"], !revision.isNull else { return [] }
-        guard let value = revision.intValue else { return [.invalid("revision", revision, "must be an integer")] }
-        return value < 0 ? [.invalid("revision", .int(value), "must be greater than or equal to 0")] : []
+        var errors: [FieldError] = []
+        if object["data"] == nil || object["data"]?.isNull == true { errors.append(.required("data", "data is mandatory")) }
+        guard let revision = object["revision"], !revision.isNull else { return errors }
+        guard let value = revision.intValue else { return errors + [.invalid("revision", revision, "must be an integer")] }
+        if value < 0 { errors.append(.invalid("revision", .int(value), "must be greater than or equal to 0")) }
+        return errors
     }
 
     func validateUpdate(_ object: JSONValue, old: JSONValue) -> [FieldError] {
