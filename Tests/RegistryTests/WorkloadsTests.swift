@@ -571,3 +571,17 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         #expect(causes == ["data: Required value: data is mandatory", "revision: Invalid value: -1: must be greater than or equal to 0"])
     }
 }
+
+@Suite struct WorkloadsDaemonSetStrategyTests {
+    @Test func rollingUpdateNeedsExactlyOneNonZero() async throws {
+        let daemons = try workloadStore(try await makeRegistry(), "apps", "daemonsets")
+        var object = deploymentObject("agent")
+        object[key: "spec", "updateStrategy"] = ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": 1, "maxSurge": "10%"]]
+        #expect(try await invalidCauses(daemons, object) == ["spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: \"10%\": may not be set when maxUnavailable is non-zero"])
+        object[key: "spec", "updateStrategy"] = ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": 0, "maxSurge": 0]]
+        #expect(try await invalidCauses(daemons, object) == ["spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0"])
+        object[key: "spec", "template"] = ["spec": ["containers": [nginxContainer]]]
+        object[key: "spec", "updateStrategy"] = nil
+        #expect(try await invalidCauses(daemons, object) == ["spec.template.metadata.labels: Invalid value: map[string]string(nil): `selector` does not match template `labels`"])
+    }
+}

@@ -303,10 +303,17 @@ struct DaemonSetStrategy: AppsStrategy {
         case "RollingUpdate":
             let surge = strategy?["rollingUpdate"]?["maxSurge"]
             let unavailable = strategy?["rollingUpdate"]?["maxUnavailable"]
-            errors += WorkloadSupport.validateIntOrPercent(surge, field: "spec.updateStrategy.rollingUpdate.maxSurge")
+            guard let rolling = strategy?["rollingUpdate"], !rolling.isNull else {
+                errors.append(.required("spec.updateStrategy.rollingUpdate"))
+                break
+            }
             errors += WorkloadSupport.validateIntOrPercent(unavailable, field: "spec.updateStrategy.rollingUpdate.maxUnavailable", maxHundred: true)
-            if WorkloadSupport.isZero(surge) && WorkloadSupport.isZero(unavailable) {
-                errors.append(.invalid("spec.updateStrategy.rollingUpdate.maxUnavailable", unavailable ?? .int(0), "may not be 0 when `maxSurge` is 0"))
+            errors += WorkloadSupport.validateIntOrPercent(surge, field: "spec.updateStrategy.rollingUpdate.maxSurge", maxHundred: true)
+            let hasUnavailable = !WorkloadSupport.isZero(unavailable), hasSurge = !WorkloadSupport.isZero(surge)
+            if hasUnavailable && hasSurge {
+                errors.append(.invalid("spec.updateStrategy.rollingUpdate.maxSurge", surge, "may not be set when maxUnavailable is non-zero"))
+            } else if !hasUnavailable && !hasSurge {
+                errors.append(.required("spec.updateStrategy.rollingUpdate.maxUnavailable", "cannot be 0 when maxSurge is 0"))
             }
         default:
             errors.append(.notSupported("spec.updateStrategy.type", type, supported: ["OnDelete", "RollingUpdate"]))

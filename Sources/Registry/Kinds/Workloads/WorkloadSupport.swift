@@ -71,9 +71,11 @@ enum WorkloadSupport {
             errors.append(FieldError(.invalid, field: "spec.selector", value: goSelector(selector), detail: "empty selector is invalid for \(kind)"))
             return errors
         }
-        let labels = object[path: templatePath.split(separator: ".").map(String.init)]?.labels ?? [:]
+        let template = object[path: templatePath.split(separator: ".").map(String.init)]
+        let labels = template?.labels ?? [:]
         if let parsed = try? LabelSelector(fromJSON: selector), !parsed.matches(labels) {
-            errors.append(FieldError(.invalid, field: "\(templatePath).metadata.labels", value: goMap(labels),
+            let rendered = template?["metadata"]?["labels"]?.objectValue == nil ? "map[string]string(nil)" : goMap(labels)
+            errors.append(FieldError(.invalid, field: "\(templatePath).metadata.labels", value: rendered,
                                      detail: "`selector` does not match template `labels`"))
         }
         return errors
