@@ -368,7 +368,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
     @Test func jobRestartPolicyAlwaysIsRejected() async throws {
         let jobs = try workloadStore(try await makeRegistry(), "batch", "jobs")
         let causes = try await invalidCauses(jobs, ["metadata": ["name": "j"], "spec": ["template": ["spec": ["containers": [nginxContainer]]]]])
-        #expect(causes == ["spec.template.spec.restartPolicy: Unsupported value: \"Always\": supported values: \"OnFailure\", \"Never\""])
+        #expect(causes == ["spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\""])
     }
 
     @Test func cronJobDefaultsAndSchedule() async throws {

@@ -76,8 +76,9 @@ struct JobStrategy: WorkloadStrategy {
         for key in ["parallelism", "completions", "backoffLimit", "activeDeadlineSeconds", "ttlSecondsAfterFinished", "backoffLimitPerIndex", "maxFailedIndexes"] {
             errors += PodSpecValidation.nonNegative(spec, key, path: path)
         }
-        if let deadline = spec["activeDeadlineSeconds"]?.intValue, deadline == 0 {
-            errors.append(.invalid("\(path).activeDeadlineSeconds", .int(0), "must be greater than or equal to 1"))
+        let hasFailurePolicy = spec["podFailurePolicy"] != nil && spec["podFailurePolicy"]?.isNull == false
+        if let maxFailed = spec["maxFailedIndexes"], !maxFailed.isNull, spec["backoffLimitPerIndex"] == nil || spec["backoffLimitPerIndex"]?.isNull == true {
+            errors.append(.required("\(path).backoffLimitPerIndex", "when maxFailedIndexes is specified"))
         }
         let mode = spec["completionMode"]?.stringValue ?? "NonIndexed"
         if !["NonIndexed", "Indexed"].contains(mode) {
@@ -85,8 +86,17 @@ struct JobStrategy: WorkloadStrategy {
         } else if mode == "Indexed", spec["completions"] == nil || spec["completions"]?.isNull == true {
             errors.append(.required("\(path).completions", "when completion mode is Indexed"))
         }
-        if let replacement = spec["podReplacementPolicy"]?.stringValue, !["TerminatingOrFailed", "Failed"].contains(replacement) {
-            errors.append(.notSupported("\(path).podReplacementPolicy", replacement, supported: ["TerminatingOrFailed", "Failed"]))
+        if mode == "NonIndexed" {
+            for key in ["backoffLimitPerIndex", "maxFailedIndexes"] {
+                if let v = spec[key], !v.isNull { errors.append(.invalid("\(path).\(key)", v, "requires indexed completion mode")) }
+            }
+        }
+        if let replacement = spec["podReplacementPolicy"]?.stringValue {
+            if hasFailurePolicy, replacement != "Failed" {
+                errors.append(.notSupported("\(path).podReplacementPolicy", replacement, supported: ["Failed"]))
+            } else if !["TerminatingOrFailed", "Failed"].contains(replacement) {
+                errors.append(.notSupported("\(path).podReplacementPolicy", replacement, supported: ["Failed", "TerminatingOrFailed"]))
+            }
         }
         let template = spec["template"]
         if let selector = spec["selector"], !selector.isNull {
@@ -102,9 +112,14 @@ struct JobStrategy: WorkloadStrategy {
             errors.append(.required("\(path).selector"))
         }
         errors += PodSpecValidation.validateTemplate(template, path: "\(path).template")
+        // Templates default restartPolicy to Always, which a Job never accepts.
         let restart = template?["spec"]?["restartPolicy"]?.stringValue ?? ""
-        if !restart.isEmpty, !["OnFailure", "Never"].contains(restart) {
+        if restart.isEmpty || restart == "Always" {
+            errors.append(.required("\(path).template.spec.restartPolicy", "valid values: \"OnFailure\", \"Never\""))
+        } else if !["OnFailure", "Never"].contains(restart) {
             errors.append(.notSupported("\(path).template.spec.restartPolicy", restart, supported: ["OnFailure", "Never"]))
+        } else if hasFailurePolicy, restart != "Never" {
+            errors.append(.invalid("\(path).template.spec.restartPolicy", .string(restart), "only \"Never\" is supported when podFailurePolicy is specified"))
         }
         return errors
     }
