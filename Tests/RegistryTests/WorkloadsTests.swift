@@ -585,3 +585,30 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         #expect(try await invalidCauses(daemons, object) == ["spec.template.metadata.labels: Invalid value: map[string]string(nil): `selector` does not match template `labels`"])
     }
 }
+
+@Suite struct WorkloadsJobUpdateTests {
+    @Test func templateIsImmutableUnlessSuspendedSchedulingDirectives() async throws {
+        let jobs = try workloadStore(try await makeRegistry(), "batch", "jobs")
+        let job: JSONValue = ["metadata": ["name": "j"],
+                              "spec": ["suspend": true, "template": ["spec": ["containers": [nginxContainer], "restartPolicy": "Never"]]]]
+        let created = try await jobs.create(namespace: "default", object: job, options: WriteOptions()).object
+        var scheduled = created
+        scheduled[key: "spec", "template"] = {
+            var t = created["spec"]?["template"] ?? .null
+            t[key: "spec", "nodeSelector"] = ["disk": "ssd"]
+            return t
+        }()
+        let updated = try await jobs.update(namespace: "default", name: "j", object: scheduled, options: WriteOptions()).object
+        #expect(updated["spec"]?["template"]?["spec"]?["nodeSelector"] == ["disk": "ssd"])
+        var imaged = updated
+        imaged[key: "spec", "template"] = {
+            var t = updated["spec"]?["template"] ?? .null
+            t[key: "spec", "containers"] = [["name": "nginx", "image": "nginx:2"]]
+            return t
+        }()
+        let error = await #expect(throws: StatusError.self) {
+            _ = try await jobs.update(namespace: "default", name: "j", object: imaged, options: WriteOptions())
+        }
+        #expect(error?.details?.causes.map(\.field) == ["spec.template"])
+    }
+}

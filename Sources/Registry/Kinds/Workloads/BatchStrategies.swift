@@ -131,13 +131,32 @@ struct JobStrategy: WorkloadStrategy {
         if WorkloadSupport.normalizedSelector(spec["selector"] ?? .null) != WorkloadSupport.normalizedSelector(oldSpec["selector"] ?? .null) {
             errors.append(FieldError(.invalid, field: "spec.selector", value: WorkloadSupport.goSelector(spec["selector"]), detail: "field is immutable"))
         }
-        for key in ["completionMode", "completions", "podFailurePolicy", "backoffLimitPerIndex"] where (spec[key] ?? .null) != (oldSpec[key] ?? .null) {
-            if key == "completions", spec["completionMode"]?.stringValue == "Indexed",
-               spec["completions"]?.intValue == spec["parallelism"]?.intValue { continue }
+        if (spec["completions"] ?? .null) != (oldSpec["completions"] ?? .null) {
+            if spec["completionMode"]?.stringValue != "Indexed" {
+                errors.append(.invalid("spec.completions", spec["completions"] ?? .null, "field is immutable"))
+            } else if let completions = spec["completions"]?.intValue, completions != spec["parallelism"]?.intValue {
+                errors.append(.invalid("spec.completions", .int(completions), "can only be modified in tandem with spec.parallelism"))
+            }
+        }
+        for key in ["completionMode", "podFailurePolicy", "backoffLimitPerIndex", "managedBy", "successPolicy"] where (spec[key] ?? .null) != (oldSpec[key] ?? .null) {
             errors.append(.invalid("spec.\(key)", spec[key] ?? .null, "field is immutable"))
         }
-        // The template may change only while the job is suspended.
-        if (spec["template"] ?? .null) != (oldSpec["template"] ?? .null), oldSpec["suspend"]?.boolValue != true || spec["suspend"]?.boolValue != true {
+        // Only a suspended job that never started may change its scheduling directives; nothing
+        // else of the template changes.
+        let mutableDirectives = oldSpec["suspend"]?.boolValue == true && old["status"]?["startTime"] == nil
+        func template(_ value: JSONValue?) -> JSONValue {
+            var t = value ?? .null
+            guard mutableDirectives, t.objectValue != nil else { return t }
+            t[key: "metadata", "labels"] = nil
+            t[key: "metadata", "annotations"] = nil
+            for key in ["nodeSelector", "tolerations", "schedulingGates"] { t[key: "spec", key] = nil }
+            if var affinity = t["spec"]?["affinity"], affinity.objectValue != nil {
+                affinity["nodeAffinity"] = nil
+                t[key: "spec", "affinity"] = affinity == .object([:]) ? nil : affinity
+            }
+            return t
+        }
+        if template(spec["template"]) != template(oldSpec["template"]) {
             errors.append(FieldError(.invalid, field: "spec.template", value: nil, detail: "field is immutable"))
         }
         return errors
