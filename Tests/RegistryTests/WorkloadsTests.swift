@@ -612,3 +612,17 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         #expect(error?.details?.causes.map(\.field) == ["spec.template"])
     }
 }
+
+@Suite struct WorkloadsCronJobTemplateTests {
+    @Test func jobTemplateSelectorIsGenerated() async throws {
+        let cronJobs = try workloadStore(try await makeRegistry(), "batch", "cronjobs")
+        let object: JSONValue = ["metadata": ["name": "cj"],
+                                 "spec": ["schedule": "@daily",
+                                          "jobTemplate": ["spec": ["manualSelector": true, "selector": ["matchLabels": ["a": "b"]],
+                                                                   "template": ["metadata": ["labels": ["a": "b"]],
+                                                                                "spec": ["containers": [nginxContainer], "restartPolicy": "Never"]]]]]]
+        let causes = try await invalidCauses(cronJobs, object)
+        #expect(causes.contains("spec.jobTemplate.spec.manualSelector: Unsupported value: true: supported values: \"nil\", \"false\""))
+        #expect(causes.contains { $0.hasPrefix("spec.jobTemplate.spec.selector: Invalid value: v1.LabelSelector{") && $0.hasSuffix("`selector` will be auto-generated") })
+    }
+}

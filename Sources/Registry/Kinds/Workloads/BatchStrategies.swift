@@ -273,9 +273,16 @@ struct CronJobStrategy: WorkloadStrategy {
         for key in ["startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"] {
             errors += PodSpecValidation.nonNegative(spec, key, path: "spec")
         }
-        let jobTemplate = spec["jobTemplate"]
-        errors += validateLabels(jobTemplate?.labels ?? [:], field: "spec.jobTemplate.metadata.labels")
-        errors += JobStrategy.validateJobSpec(jobTemplate?["spec"] ?? .object([:]), path: "spec.jobTemplate.spec", requireSelector: false)
+        let jobSpec = spec["jobTemplate"]?["spec"] ?? .object([:])
+        errors += JobStrategy.validateJobSpec(jobSpec, path: "spec.jobTemplate.spec", requireSelector: false)
+        if let selector = jobSpec["selector"], !selector.isNull {
+            errors.append(FieldError(.invalid, field: "spec.jobTemplate.spec.selector", value: WorkloadSupport.goSelector(selector),
+                                     detail: "`selector` will be auto-generated"))
+        }
+        if jobSpec["manualSelector"]?.boolValue == true {
+            errors.append(FieldError(.notSupported, field: "spec.jobTemplate.spec.manualSelector", value: "true",
+                                     detail: "supported values: \"nil\", \"false\""))
+        }
         return errors
     }
 
