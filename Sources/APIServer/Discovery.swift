@@ -19,7 +19,21 @@ struct Discovery {
 
     /// The verbs of a subresource the generic store serves.
     static func subresourceVerbs(_ subresource: String) -> JSONValue {
-        subresource == "finalize" ? ["update"] : ["get", "patch", "update"]
+        switch subresource {
+        case "finalize": return ["update"]
+        case "binding", "eviction": return ["create"]
+        default: return ["get", "patch", "update"]
+        }
+    }
+
+    /// The group, version and kind a subresource answers with.
+    static func subresourceKind(_ subresource: String, of d: ResourceDefinition) -> (group: String, version: String, kind: String) {
+        switch subresource {
+        case "scale": return ("autoscaling", "v1", "Scale")
+        case "binding": return ("", "v1", "Binding")
+        case "eviction": return ("policy", "v1", "Eviction")
+        default: return (d.group, d.version, d.kind)
+        }
     }
 
     func resources(group: String, version: String) -> [ResourceDefinition] {
@@ -76,8 +90,14 @@ struct Discovery {
             if !d.categories.isEmpty { r["categories"] = .array(d.categories.map { .string($0) }) }
             items.append(.object(r))
             for sub in d.subresources {
-                items.append(["name": .string("\(d.resource)/\(sub)"), "singularName": "", "namespaced": .bool(d.namespaced),
-                              "kind": .string(d.kind), "verbs": Self.subresourceVerbs(sub)])
+                let gvk = Self.subresourceKind(sub, of: d)
+                var item: [String: JSONValue] = ["name": .string("\(d.resource)/\(sub)"), "singularName": "", "namespaced": .bool(d.namespaced),
+                                                 "kind": .string(gvk.kind), "verbs": Self.subresourceVerbs(sub)]
+                if gvk.group != d.group || gvk.version != d.version {
+                    item["group"] = .string(gvk.group)
+                    item["version"] = .string(gvk.version)
+                }
+                items.append(.object(item))
             }
         }
         return ["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(group.isEmpty ? version : "\(group)/\(version)"),
@@ -99,9 +119,10 @@ struct Discovery {
                     if !d.shortNames.isEmpty { r["shortNames"] = .array(d.shortNames.map { .string($0) }) }
                     if !d.categories.isEmpty { r["categories"] = .array(d.categories.map { .string($0) }) }
                     if !d.subresources.isEmpty {
-                        r["subresources"] = .array(d.subresources.map { sub in
-                            ["subresource": .string(sub),
-                             "responseKind": ["group": .string(d.group), "version": .string(d.version), "kind": .string(d.kind)],
+                        r["subresources"] = .array(d.subresources.map { sub -> JSONValue in
+                            let gvk = Self.subresourceKind(sub, of: d)
+                            return ["subresource": .string(sub),
+                             "responseKind": ["group": .string(gvk.group), "version": .string(gvk.version), "kind": .string(gvk.kind)],
                              "verbs": Self.subresourceVerbs(sub)]
                         })
                     }

@@ -43,6 +43,7 @@ struct ResourceHandler {
         let isObject = path.name != nil
         let verb = try verb()
         if path.subresource == nil, !definition.verbs.contains(verb) { throw StatusError.methodNotAllowed() }
+        if let sub = path.subresource, ["scale", "binding", "eviction", "ephemeralcontainers"].contains(sub) { return try await subresource(sub) }
         switch request.method {
         case .get, .head:
             if isObject {
@@ -249,5 +250,55 @@ struct ResourceHandler {
         let listOptions = try query.listOptions()
         let result = try await store.deleteCollection(namespace: path.namespace, listOptions: listOptions, options: options)
         return ResponseEncoding.list(result, definition: definition)
+    }
+}
+
+// MARK: Subresources other than status
+
+extension ResourceHandler {
+    /// scale (GET/PUT/PATCH), binding and eviction (POST).
+    func subresource(_ sub: String) async throws(StatusError) -> Response {
+        let name = path.name ?? ""
+        guard !name.isEmpty else { throw StatusError.methodNotAllowed() }
+        switch (sub, request.method) {
+        case ("scale", .get), ("scale", .head):
+            let scale = try await store.getScale(namespace: namespace, name: name)
+            if TableRendering.wantsTable(request.headers[.accept]) {
+                let table = TableRendering.table([scale], definition: .scale, metadata: ["resourceVersion": .string(scale.resourceVersion)],
+                                                 include: try TableRendering.includeObject(query), now: now)
+                return ResponseEncoding.json(table)
+            }
+            return ResponseEncoding.json(scale)
+        case ("scale", .put):
+            let options = try query.writeOptions()
+            let scale = try BodyDecoding.object(try await body(), contentType: contentType)
+            return ResponseEncoding.json(try await store.updateScale(namespace: namespace, name: name, scale: scale, options: options))
+        case ("scale", .patch):
+            let options = try query.writeOptions()
+            let (type, patch) = try BodyDecoding.patch(try await body(), contentType: contentType)
+            return ResponseEncoding.json(try await store.patchScale(namespace: namespace, name: name, type: type, body: patch, options: options))
+        case ("ephemeralcontainers", .get), ("ephemeralcontainers", .head):
+            return ResponseEncoding.json(try await store.get(namespace: namespace, name: name))
+        case ("ephemeralcontainers", .put):
+            let options = try query.writeOptions()
+            let pod = try BodyDecoding.object(try await body(), contentType: contentType)
+            return ResponseEncoding.json(try await store.updateEphemeralContainers(namespace: namespace, name: name, pod: pod, options: options))
+        case ("ephemeralcontainers", .patch):
+            let options = try query.writeOptions()
+            let (type, patch) = try BodyDecoding.patch(try await body(), contentType: contentType)
+            return ResponseEncoding.json(try await store.patchEphemeralContainers(namespace: namespace, name: name, type: type, body: patch, options: options))
+        case ("binding", .post):
+            let options = try query.writeOptions()
+            let binding = try BodyDecoding.object(try await body(), contentType: contentType)
+            let status = try await store.bind(namespace: namespace, name: name, binding: binding, options: options)
+            return ResponseEncoding.json(status, status: .created)
+        case ("eviction", .post):
+            let eviction = try BodyDecoding.object(try await body(), contentType: contentType)
+            let options = try DeleteOptions(query: query, body: eviction["deleteOptions"])
+            let status = try await store.evict(namespace: namespace, name: name, eviction: eviction, options: options)
+            return ResponseEncoding.json(status, status: .created)
+        default:
+            throw StatusError.methodNotAllowed()
+        }
     }
 }

@@ -106,14 +106,14 @@ private func invalidCauses(_ body: () async throws -> Void) async -> [String] {
     }
 
     @Test func quantities() {
-        #expect(Quantity("1Gi")?.value == 1_073_741_824.0)
-        #expect(Quantity("500m")?.value == 0.5)
-        #expect(Quantity("1e3")?.value == 1000)
-        #expect(Quantity("-2k")?.value == -2000)
-        #expect(Quantity("1.5")?.value == 1.5)
-        #expect(Quantity("abc") == nil)
-        #expect(Quantity("1Gb") == nil)
-        #expect(Quantity("") == nil)
+        #expect(ParsedQuantity("1Gi")?.value == 1_073_741_824.0)
+        #expect(ParsedQuantity("500m")?.value == 0.5)
+        #expect(ParsedQuantity("1e3")?.value == 1000)
+        #expect(ParsedQuantity("-2k")?.value == -2000)
+        #expect(ParsedQuantity("1.5")?.value == 1.5)
+        #expect(ParsedQuantity("abc") == nil)
+        #expect(ParsedQuantity("1Gb") == nil)
+        #expect(ParsedQuantity("") == nil)
     }
 
     @Test func canonicalQuantities() {

@@ -22,13 +22,16 @@ public struct ResourceDefinition: Sendable {
     public var storageResource: GroupResource? = nil
     /// Converts between this resource's form and the stored form when they differ.
     public var converter: (any ObjectConverter)? = nil
+    /// Where the `scale` subresource (autoscaling/v1 Scale) finds replicas and the selector, if served.
+    public var scale: ScaleSubresource?
 
     public static let allVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 
     public init(group: String, version: String, resource: String, kind: String, singular: String? = nil,
                 namespaced: Bool, shortNames: [String] = [], categories: [String] = [],
                 verbs: [String] = ResourceDefinition.allVerbs, subresources: [String] = [],
-                strategy: any ResourceStrategy) {
+                strategy: any ResourceStrategy, scale: ScaleSubresource? = nil) {
+        self.scale = scale
         self.group = group
         self.version = version
         self.resource = resource
@@ -78,6 +81,22 @@ public protocol ObjectConverter: Sendable {
     func toStorage(_ object: JSONValue) -> JSONValue
     /// The served form of a stored object.
     func fromStorage(_ object: JSONValue) -> JSONValue
+}
+
+/// How a kind maps onto autoscaling/v1 Scale: the paths of the desired and observed replica counts and
+/// of the selector (a metav1.LabelSelector, or a plain label map when `selectorIsMap`).
+public struct ScaleSubresource: Sendable {
+    public var specReplicas: [String]
+    public var statusReplicas: [String]
+    public var selector: [String]
+    public var selectorIsMap: Bool
+    public init(specReplicas: [String] = ["spec", "replicas"], statusReplicas: [String] = ["status", "replicas"],
+                selector: [String] = ["spec", "selector"], selectorIsMap: Bool = false) {
+        self.specReplicas = specReplicas
+        self.statusReplicas = statusReplicas
+        self.selector = selector
+        self.selectorIsMap = selectorIsMap
+    }
 }
 
 /// The per-kind behaviour of a resource on write and read, as Kubernetes' registry strategies define it.

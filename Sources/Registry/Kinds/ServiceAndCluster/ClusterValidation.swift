@@ -2,7 +2,7 @@ import APIMachinery
 import Foundation
 
 /// A resource quantity (`1Gi`, `500m`, `1e3`) reduced to a number for comparisons.
-struct Quantity: Comparable {
+struct ParsedQuantity: Comparable {
     let value: Double
     let text: String
 
@@ -35,8 +35,8 @@ struct Quantity: Comparable {
         }
     }
 
-    static func < (a: Quantity, b: Quantity) -> Bool { a.value < b.value }
-    static func == (a: Quantity, b: Quantity) -> Bool { a.value == b.value }
+    static func < (a: ParsedQuantity, b: ParsedQuantity) -> Bool { a.value < b.value }
+    static func == (a: ParsedQuantity, b: ParsedQuantity) -> Bool { a.value == b.value }
 }
 
 /// The text of a quantity value (a string or a number in JSON).
@@ -51,16 +51,16 @@ func quantityText(_ value: JSONValue?) -> String? {
 }
 
 /// The parsed quantities of a resource list (`{"cpu": "1", ...}`), with errors for unparsable ones.
-func resourceList(_ value: JSONValue?, field: String, errors: inout [FieldError]) -> [String: Quantity] {
+func resourceList(_ value: JSONValue?, field: String, errors: inout [FieldError]) -> [String: ParsedQuantity] {
     guard let value, !value.isNull else { return [:] }
     guard case .object(let map) = value else {
         errors.append(.invalid(field, value, "must be a map of resource names to quantities"))
         return [:]
     }
-    var out: [String: Quantity] = [:]
+    var out: [String: ParsedQuantity] = [:]
     for key in map.keys.sorted() {
-        guard let text = quantityText(map[key]), let q = Quantity(text) else {
-            errors.append(.invalid("\(field)[\(key)]", map[key], Quantity.formatMessage))
+        guard let text = quantityText(map[key]), let q = ParsedQuantity(text) else {
+            errors.append(.invalid("\(field)[\(key)]", map[key], ParsedQuantity.formatMessage))
             continue
         }
         out[key] = q

@@ -192,8 +192,8 @@ public struct HorizontalPodAutoscalerStrategy: ResourceStrategy {
         }
         for key in ["value", "averageValue"] {
             guard let value = target[key], !value.isNull else { continue }
-            guard let q = quantityText(value).flatMap(Quantity.init) else {
-                errors.append(.invalid("\(field).\(key)", value, Quantity.formatMessage))
+            guard let q = quantityText(value).flatMap(ParsedQuantity.init) else {
+                errors.append(.invalid("\(field).\(key)", value, ParsedQuantity.formatMessage))
                 continue
             }
             if q.value <= 0 { errors.append(.invalid("\(field).\(key)", .string(q.text), "must be positive")) }

@@ -38,7 +38,7 @@ public struct LimitRangeStrategy: ResourceStrategy {
             if !seenTypes.insert(type).inserted {
                 errors.append(.duplicate("\(path).type", .string(type)))
             }
-            var lists: [String: [String: Quantity]] = [:]
+            var lists: [String: [String: ParsedQuantity]] = [:]
             for name in ["max", "min", "default", "defaultRequest", "maxLimitRequestRatio"] {
                 for key in (limit[name]?.objectValue ?? [:]).keys.sorted() {
                     errors += resourceNameErrors(key, field: "\(path).\(name)[\(key)]")

@@ -56,8 +56,8 @@ public struct PersistentVolumeClaimStrategy: ResourceStrategy {
         if newSpec != oldSpec {
             errors.append(.forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"))
         }
-        if let newSize = quantityText(object[path: ["spec", "resources", "requests", "storage"]]).flatMap(Quantity.init),
-           let oldSize = quantityText(old[path: ["spec", "resources", "requests", "storage"]]).flatMap(Quantity.init),
+        if let newSize = quantityText(object[path: ["spec", "resources", "requests", "storage"]]).flatMap(ParsedQuantity.init),
+           let oldSize = quantityText(old[path: ["spec", "resources", "requests", "storage"]]).flatMap(ParsedQuantity.init),
            newSize < oldSize {
             errors.append(.forbidden("spec.resources.requests.storage", "field can not be less than previous value"))
         }

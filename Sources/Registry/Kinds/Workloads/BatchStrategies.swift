@@ -1,0 +1,451 @@
+import APIMachinery
+import Foundation
+
+/// batch/v1 Job: completions, parallelism and backoff defaults, a generated selector and pod labels
+/// unless manualSelector, OnFailure/Never pods.
+struct JobStrategy: WorkloadStrategy {
+    var templatePaths: [[String]] { [["spec", "template"]] }
+    var fieldSelectorLabels: [String] { ["status.successful"] }
+
+    func applyDefaults(_ object: inout JSONValue) {
+        var spec = object["spec"] ?? .object([:])
+        guard spec.objectValue != nil else { return }
+        Self.applyJobSpecDefaults(&spec)
+        let templateLabels = spec["template"]?["metadata"]?["labels"]?.objectValue ?? [:]
+        if !templateLabels.isEmpty, object.labels.isEmpty { object[key: "metadata", "labels"] = .object(templateLabels) }
+        object["spec"] = spec
+    }
+
+    /// SetDefaults_Job's spec part.
+    static func applyJobSpecDefaults(_ spec: inout JSONValue) {
+        let completions = spec["completions"].flatMap { $0.isNull ? nil : $0 }
+        let parallelism = spec["parallelism"].flatMap { $0.isNull ? nil : $0 }
+        if completions == nil && parallelism == nil {
+            spec["completions"] = 1
+            spec["parallelism"] = 1
+        }
+        PodSpecDefaults.setIfMissing(&spec, "parallelism", 1)
+        if spec["backoffLimitPerIndex"] != nil && spec["backoffLimitPerIndex"]?.isNull == false {
+            PodSpecDefaults.setIfMissing(&spec, "backoffLimit", 2_147_483_647)
+        } else {
+            PodSpecDefaults.setIfMissing(&spec, "backoffLimit", 6)
+        }
+        PodSpecDefaults.setIfEmpty(&spec, "completionMode", "NonIndexed")
+        PodSpecDefaults.setIfMissing(&spec, "suspend", false)
+        if var policy = spec["podFailurePolicy"], policy.objectValue != nil {
+            PodSpecDefaults.forEach(&policy, "rules") { rule in
+                PodSpecDefaults.forEach(&rule, "onPodConditions") { c in PodSpecDefaults.setIfEmpty(&c, "status", "True") }
+            }
+            spec["podFailurePolicy"] = policy
+            PodSpecDefaults.setIfEmpty(&spec, "podReplacementPolicy", "Failed")
+        } else {
+            PodSpecDefaults.setIfEmpty(&spec, "podReplacementPolicy", "TerminatingOrFailed")
+        }
+    }
+
+    func prepareForCreate(_ object: inout JSONValue) {
+        object["status"] = initialStatus
+        defaultAll(&object)
+        guard object["spec"]?["manualSelector"]?.boolValue != true, object["spec"]?.objectValue != nil else { return }
+        let uid = object.uid
+        object[key: "spec", "selector"] = ["matchLabels": ["batch.kubernetes.io/controller-uid": .string(uid)]]
+        var template = object["spec"]?["template"] ?? .object([:])
+        guard template.objectValue != nil else { return }
+        var labels = template["metadata"]?["labels"]?.objectValue ?? [:]
+        labels["batch.kubernetes.io/controller-uid"] = .string(uid)
+        labels["batch.kubernetes.io/job-name"] = .string(object.name)
+        labels["controller-uid"] = .string(uid)
+        labels["job-name"] = .string(object.name)
+        template[key: "metadata", "labels"] = .object(labels)
+        object[key: "spec", "template"] = template
+    }
+
+    func validate(_ object: JSONValue) -> [FieldError] {
+        guard let spec = object["spec"], spec.objectValue != nil else { return [.required("spec")] }
+        var errors = Self.validateJobSpec(spec, path: "spec", requireSelector: true)
+        // Names become pod label values.
+        if object.name.utf8.count > 63 {
+            errors += validateLabelValue(object.name, field: "metadata.name")
+        }
+        return errors
+    }
+
+    /// ValidateJobSpec; `requireSelector` is false inside a CronJob's jobTemplate.
+    static func validateJobSpec(_ spec: JSONValue, path: String, requireSelector: Bool) -> [FieldError] {
+        var errors: [FieldError] = []
+        for key in ["parallelism", "completions", "backoffLimit", "activeDeadlineSeconds", "ttlSecondsAfterFinished", "backoffLimitPerIndex", "maxFailedIndexes"] {
+            errors += PodSpecValidation.nonNegative(spec, key, path: path)
+        }
+        let hasFailurePolicy = spec["podFailurePolicy"] != nil && spec["podFailurePolicy"]?.isNull == false
+        if let maxFailed = spec["maxFailedIndexes"], !maxFailed.isNull, spec["backoffLimitPerIndex"] == nil || spec["backoffLimitPerIndex"]?.isNull == true {
+            errors.append(.required("\(path).backoffLimitPerIndex", "when maxFailedIndexes is specified"))
+        }
+        let mode = spec["completionMode"]?.stringValue ?? "NonIndexed"
+        if !["NonIndexed", "Indexed"].contains(mode) {
+            errors.append(.notSupported("\(path).completionMode", mode, supported: ["NonIndexed", "Indexed"]))
+        } else if mode == "Indexed", spec["completions"] == nil || spec["completions"]?.isNull == true {
+            errors.append(.required("\(path).completions", "when completion mode is Indexed"))
+        }
+        if mode == "NonIndexed" {
+            for key in ["backoffLimitPerIndex", "maxFailedIndexes"] {
+                if let v = spec[key], !v.isNull { errors.append(.invalid("\(path).\(key)", v, "requires indexed completion mode")) }
+            }
+        }
+        if let replacement = spec["podReplacementPolicy"]?.stringValue {
+            if hasFailurePolicy, replacement != "Failed" {
+                errors.append(.notSupported("\(path).podReplacementPolicy", replacement, supported: ["Failed"]))
+            } else if !["TerminatingOrFailed", "Failed"].contains(replacement) {
+                errors.append(.notSupported("\(path).podReplacementPolicy", replacement, supported: ["Failed", "TerminatingOrFailed"]))
+            }
+        }
+        let template = spec["template"]
+        if let selector = spec["selector"], !selector.isNull {
+            errors += WorkloadSupport.validateSelector(selector, path: "\(path).selector")
+            if let parsed = try? LabelSelector(fromJSON: selector), !parsed.isEverything {
+                let labels = template?.labels ?? [:]
+                if !parsed.matches(labels) {
+                    errors.append(FieldError(.invalid, field: "\(path).template.metadata.labels", value: WorkloadSupport.goMap(labels),
+                                             detail: "`selector` does not match template `labels`"))
+                }
+            }
+        } else if requireSelector {
+            errors.append(.required("\(path).selector"))
+        }
+        errors += PodSpecValidation.validateTemplate(template, path: "\(path).template")
+        // Templates default restartPolicy to Always, which a Job never accepts.
+        let restart = template?["spec"]?["restartPolicy"]?.stringValue ?? ""
+        if restart.isEmpty || restart == "Always" {
+            errors.append(.required("\(path).template.spec.restartPolicy", "valid values: \"OnFailure\", \"Never\""))
+        } else if !["OnFailure", "Never"].contains(restart) {
+            errors.append(.notSupported("\(path).template.spec.restartPolicy", restart, supported: ["OnFailure", "Never"]))
+        } else if hasFailurePolicy, restart != "Never" {
+            errors.append(.invalid("\(path).template.spec.restartPolicy", .string(restart), "only \"Never\" is supported when podFailurePolicy is specified"))
+        }
+        return errors
+    }
+
+    func validateUpdate(_ object: JSONValue, old: JSONValue) -> [FieldError] {
+        var errors: [FieldError] = []
+        let spec = object["spec"] ?? .null
+        let oldSpec = old["spec"] ?? .null
+        if WorkloadSupport.normalizedSelector(spec["selector"] ?? .null) != WorkloadSupport.normalizedSelector(oldSpec["selector"] ?? .null) {
+            errors.append(FieldError(.invalid, field: "spec.selector", value: WorkloadSupport.goSelector(spec["selector"]), detail: "field is immutable"))
+        }
+        if (spec["completions"] ?? .null) != (oldSpec["completions"] ?? .null) {
+            if spec["completionMode"]?.stringValue != "Indexed" {
+                errors.append(.invalid("spec.completions", spec["completions"] ?? .null, "field is immutable"))
+            } else if let completions = spec["completions"]?.intValue, completions != spec["parallelism"]?.intValue {
+                errors.append(.invalid("spec.completions", .int(completions), "can only be modified in tandem with spec.parallelism"))
+            }
+        }
+        for key in ["completionMode", "podFailurePolicy", "backoffLimitPerIndex", "managedBy", "successPolicy"] where (spec[key] ?? .null) != (oldSpec[key] ?? .null) {
+            errors.append(.invalid("spec.\(key)", spec[key] ?? .null, "field is immutable"))
+        }
+        // Only a suspended job that never started may change its scheduling directives; nothing
+        // else of the template changes.
+        let mutableDirectives = oldSpec["suspend"]?.boolValue == true && old["status"]?["startTime"] == nil
+        func template(_ value: JSONValue?) -> JSONValue {
+            var t = value ?? .null
+            guard mutableDirectives, t.objectValue != nil else { return t }
+            t[key: "metadata", "labels"] = nil
+            t[key: "metadata", "annotations"] = nil
+            for key in ["nodeSelector", "tolerations", "schedulingGates"] { t[key: "spec", key] = nil }
+            if var affinity = t["spec"]?["affinity"], affinity.objectValue != nil {
+                affinity["nodeAffinity"] = nil
+                t[key: "spec", "affinity"] = affinity == .object([:]) ? nil : affinity
+            }
+            return t
+        }
+        if template(spec["template"]) != template(oldSpec["template"]) {
+            errors.append(FieldError(.invalid, field: "spec.template", value: nil, detail: "field is immutable"))
+        }
+        return errors
+    }
+
+    func selectableFields(_ object: JSONValue) -> [String: String] {
+        ["status.successful": String(WorkloadSupport.int(object, "status", "succeeded"))]
+    }
+
+    var tableColumns: [TableColumn] {
+        [.name,
+         TableColumn("Status", description: "Status of the job."),
+         TableColumn("Completions", description: "The desired number of successfully finished pods the job should be run with."),
+         TableColumn("Duration", description: "Time required to complete the job."),
+         .age, WorkloadSupport.containersColumn, WorkloadSupport.imagesColumn, WorkloadSupport.selectorColumn]
+    }
+
+    func tableCells(_ object: JSONValue, now: Double) -> [JSONValue] {
+        let spec = object["spec"]
+        let status = object["status"]
+        let succeeded = status?["succeeded"]?.intValue ?? 0
+        var completions: String
+        if let c = spec?["completions"]?.intValue {
+            completions = "\(succeeded)/\(c)"
+        } else if let p = spec?["parallelism"]?.intValue, p > 1 {
+            completions = "\(succeeded)/1 of \(p)"
+        } else {
+            completions = "\(succeeded)/1"
+        }
+        var duration = ""
+        if let start = status?["startTime"]?.stringValue.flatMap(parseTimestamp) {
+            if let end = status?["completionTime"]?.stringValue.flatMap(parseTimestamp) {
+                duration = humanDuration(end - start)
+            } else {
+                duration = humanDuration(now - start)
+            }
+        }
+        let conditions = status?["conditions"]?.arrayValue ?? []
+        func has(_ type: String) -> Bool {
+            conditions.first { $0["type"]?.stringValue == type }?["status"]?.stringValue == "True"
+        }
+        let state: String
+        if has("Complete") {
+            state = "Complete"
+        } else if has("Failed") {
+            state = "Failed"
+        } else if object.deletionTimestamp != nil {
+            state = "Terminating"
+        } else if has("Suspended") {
+            state = "Suspended"
+        } else if has("FailureTarget") {
+            state = "FailureTarget"
+        } else {
+            state = "Running"
+        }
+        let cells = WorkloadSupport.containerCells(spec?["template"]?["spec"])
+        return [.string(object.name), .string(state), .string(completions), .string(duration), .string(age(of: object, now: now)),
+                .string(cells.names), .string(cells.images), .string(WorkloadSupport.formatSelector(spec?["selector"]))]
+    }
+}
+
+/// batch/v1 CronJob: a cron schedule (robfig/cron's standard syntax), an IANA time zone, history limits.
+struct CronJobStrategy: WorkloadStrategy {
+    var templatePaths: [[String]] { [["spec", "jobTemplate", "spec", "template"]] }
+
+    func validateName(_ name: String, prefix: Bool) -> [String] {
+        var errors = NameValidation.nameIsDNSSubdomain(name, prefix: prefix)
+        if !prefix, name.utf8.count > 52 { errors.append("must be no more than 52 characters") }
+        return errors
+    }
+
+    func applyDefaults(_ object: inout JSONValue) {
+        var spec = object["spec"] ?? .object([:])
+        guard spec.objectValue != nil else { return }
+        PodSpecDefaults.setIfEmpty(&spec, "concurrencyPolicy", "Allow")
+        PodSpecDefaults.setIfMissing(&spec, "suspend", false)
+        PodSpecDefaults.setIfMissing(&spec, "successfulJobsHistoryLimit", 3)
+        PodSpecDefaults.setIfMissing(&spec, "failedJobsHistoryLimit", 1)
+        if var template = spec["jobTemplate"], template.objectValue != nil {
+            if var metadata = template["metadata"], metadata.objectValue != nil, metadata["creationTimestamp"] == nil {
+                metadata["creationTimestamp"] = .null
+                template["metadata"] = metadata
+            } else if template["metadata"] == nil {
+                template["metadata"] = ["creationTimestamp": .null]
+            }
+            spec["jobTemplate"] = template
+        }
+        object["spec"] = spec
+    }
+
+    func validate(_ object: JSONValue) -> [FieldError] {
+        guard let spec = object["spec"], spec.objectValue != nil else { return [.required("spec")] }
+        var errors: [FieldError] = []
+        let schedule = spec["schedule"]?.stringValue ?? ""
+        if schedule.isEmpty {
+            errors.append(.required("spec.schedule"))
+        } else {
+            if let message = CronSchedule.validate(schedule) {
+                errors.append(.invalid("spec.schedule", string: schedule, message))
+            }
+            if schedule.contains("TZ") {
+                errors.append(.invalid("spec.schedule", string: schedule, "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"))
+            }
+        }
+        if let zone = spec["timeZone"], !zone.isNull {
+            errors += Self.validateTimeZone(zone.stringValue ?? "", field: "spec.timeZone")
+        }
+        let policy = spec["concurrencyPolicy"]?.stringValue ?? ""
+        if policy.isEmpty {
+            errors.append(.required("spec.concurrencyPolicy"))
+        } else if !["Allow", "Forbid", "Replace"].contains(policy) {
+            errors.append(.notSupported("spec.concurrencyPolicy", policy, supported: ["Allow", "Forbid", "Replace"]))
+        }
+        for key in ["startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"] {
+            errors += PodSpecValidation.nonNegative(spec, key, path: "spec")
+        }
+        let jobSpec = spec["jobTemplate"]?["spec"] ?? .object([:])
+        errors += JobStrategy.validateJobSpec(jobSpec, path: "spec.jobTemplate.spec", requireSelector: false)
+        if let selector = jobSpec["selector"], !selector.isNull {
+            errors.append(FieldError(.invalid, field: "spec.jobTemplate.spec.selector", value: WorkloadSupport.goSelector(selector),
+                                     detail: "`selector` will be auto-generated"))
+        }
+        if jobSpec["manualSelector"]?.boolValue == true {
+            errors.append(FieldError(.notSupported, field: "spec.jobTemplate.spec.manualSelector", value: "true",
+                                     detail: "supported values: \"nil\", \"false\""))
+        }
+        return errors
+    }
+
+    static func validateTimeZone(_ zone: String, field: String) -> [FieldError] {
+        if zone.isEmpty { return [.invalid(field, string: zone, "timeZone must be nil or non-empty string")] }
+        for part in zone.split(separator: "/", omittingEmptySubsequences: false) {
+            let validChars = part.utf8.count >= 1 && part.utf8.count <= 14 && part.allSatisfy {
+                $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" || $0 == "+")
+            }
+            if part == "." || part == ".." || part.hasPrefix("-") || !validChars {
+                return [.invalid(field, string: zone, "unknown time zone \(zone)")]
+            }
+        }
+        if zone.lowercased() == "local" {
+            return [.invalid(field, string: zone, "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones")]
+        }
+        if zone == "UTC" { return [] }
+        var isDirectory: ObjCBool = false
+        let path = "/usr/share/zoneinfo/" + zone
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue { return [] }
+        if !FileManager.default.fileExists(atPath: "/usr/share/zoneinfo"), TimeZone(identifier: zone) != nil { return [] }
+        return [.invalid(field, string: zone, "unknown time zone \(zone)")]
+    }
+
+    var tableColumns: [TableColumn] {
+        [.name,
+         TableColumn("Schedule", description: "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron."),
+         TableColumn("Timezone", description: "The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones."),
+         TableColumn("Suspend", type: "boolean", description: "This flag tells the controller to suspend subsequent executions."),
+         TableColumn("Active", type: "integer", description: "A list of pointers to currently running jobs."),
+         TableColumn("Last Schedule", description: "Information when was the last time the job was successfully scheduled."),
+         .age, WorkloadSupport.containersColumn, WorkloadSupport.imagesColumn, WorkloadSupport.selectorColumn]
+    }
+
+    func tableCells(_ object: JSONValue, now: Double) -> [JSONValue] {
+        let spec = object["spec"]
+        var suspend = "<unset>"
+        if let s = spec?["suspend"]?.boolValue { suspend = s ? "True" : "False" }
+        var last = "<none>"
+        if let t = object["status"]?["lastScheduleTime"]?.stringValue.flatMap(parseTimestamp) { last = humanDuration(now - t) }
+        let zone = spec?["timeZone"]?.stringValue ?? "<none>"
+        let jobSpec = spec?["jobTemplate"]?["spec"]
+        let cells = WorkloadSupport.containerCells(jobSpec?["template"]?["spec"])
+        return [.string(object.name), .string(spec?["schedule"]?.stringValue ?? ""), .string(zone), .string(suspend),
+                .int(Int64(object["status"]?["active"]?.arrayValue?.count ?? 0)), .string(last), .string(age(of: object, now: now)),
+                .string(cells.names), .string(cells.images), .string(WorkloadSupport.formatSelector(jobSpec?["selector"]))]
+    }
+}
+
+/// robfig/cron's standard parser (what Kubernetes validates CronJob schedules with): five fields with
+/// ranges, steps, lists and month/weekday names, or a descriptor (@hourly ... @every <duration>).
+enum CronSchedule {
+    struct Bounds {
+        var min: Int
+        var max: Int
+        var names: [String: Int] = [:]
+    }
+
+    static let months: [String: Int] = ["jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12]
+    static let days: [String: Int] = ["sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6]
+    static let fields = [Bounds(min: 0, max: 59), Bounds(min: 0, max: 23), Bounds(min: 1, max: 31), Bounds(min: 1, max: 12, names: months),
+                         Bounds(min: 0, max: 6, names: days)]
+
+    /// The parser's error message, or nil for a valid schedule.
+    static func validate(_ input: String) -> String? {
+        var spec = input.trimmingCharacters(in: .whitespaces)
+        if spec.isEmpty { return "empty spec string" }
+        if spec.hasPrefix("TZ=") || spec.hasPrefix("CRON_TZ=") {
+            guard let space = spec.firstIndex(of: " ") else { return "provided bad location \(spec.split(separator: "=").last ?? ""): unknown time zone" }
+            let zone = String(spec[spec.index(after: spec.firstIndex(of: "=") ?? spec.startIndex)..<space])
+            if !CronJobStrategy.validateTimeZone(zone, field: "").isEmpty { return "provided bad location \(zone): unknown time zone \(zone)" }
+            spec = spec[space...].trimmingCharacters(in: .whitespaces)
+        }
+        if spec.hasPrefix("@") { return descriptor(spec) }
+        let parts = spec.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init)
+        if parts.count != 5 {
+            return "expected exactly 5 fields, found \(parts.count): [\(parts.joined(separator: " "))]"
+        }
+        for (part, bounds) in zip(parts, fields) {
+            for expr in part.split(separator: ",", omittingEmptySubsequences: false) {
+                if let error = range(String(expr), bounds) { return error }
+            }
+        }
+        return nil
+    }
+
+    static func descriptor(_ spec: String) -> String? {
+        switch spec {
+        case "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly": return nil
+        default: break
+        }
+        if spec.hasPrefix("@every ") {
+            let text = String(spec.dropFirst("@every ".count))
+            return goDuration(text) ? nil : "failed to parse duration \(spec): time: invalid duration \(FieldError.render(.string(text)) ?? text)"
+        }
+        return "unrecognized descriptor: \(spec)"
+    }
+
+    /// Go's time.ParseDuration syntax: [-+]? then one or more <decimal><unit>, or "0".
+    static func goDuration(_ text: String) -> Bool {
+        var s = Substring(text)
+        if let f = s.first, f == "-" || f == "+" { s = s.dropFirst() }
+        if s == "0" { return true }
+        if s.isEmpty { return false }
+        let units = ["ns", "us", "µs", "μs", "ms", "s", "m", "h"]
+        while !s.isEmpty {
+            let number = s.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+            if number.isEmpty || number == "." { return false }
+            s = s.dropFirst(number.count)
+            guard let unit = units.sorted(by: { $0.count > $1.count }).first(where: { s.hasPrefix($0) }) else { return false }
+            s = s.dropFirst(unit.count)
+        }
+        return true
+    }
+
+    static func parseInt(_ expr: String, _ names: [String: Int]) -> Result<Int, CronError> {
+        if let named = names[expr.lowercased()] { return .success(named) }
+        guard let number = Int(expr), expr.first != "+" else {
+            let quoted = FieldError.render(.string(expr)) ?? expr
+            return .failure(CronError(message: "failed to parse int from \(expr): strconv.Atoi: parsing \(quoted): invalid syntax"))
+        }
+        if number < 0 { return .failure(CronError(message: "negative number (\(number)) not allowed: \(expr)")) }
+        return .success(number)
+    }
+
+    struct CronError: Error { var message: String }
+
+    static func range(_ expr: String, _ bounds: Bounds) -> String? {
+        let rangeAndStep = expr.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let lowAndHigh = rangeAndStep[0].split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+        var start = 0, end = 0, step = 1
+        if lowAndHigh[0] == "*" || lowAndHigh[0] == "?" {
+            start = bounds.min
+            end = bounds.max
+        } else {
+            switch parseInt(lowAndHigh[0], bounds.names) {
+            case .success(let v): start = v
+            case .failure(let e): return e.message
+            }
+            switch lowAndHigh.count {
+            case 1: end = start
+            case 2:
+                switch parseInt(lowAndHigh[1], bounds.names) {
+                case .success(let v): end = v
+                case .failure(let e): return e.message
+                }
+            default: return "too many hyphens: \(expr)"
+            }
+        }
+        switch rangeAndStep.count {
+        case 1: step = 1
+        case 2:
+            switch parseInt(rangeAndStep[1], [:]) {
+            case .success(let v): step = v
+            case .failure(let e): return e.message
+            }
+            if lowAndHigh.count == 1 { end = bounds.max }
+        default: return "too many slashes: \(expr)"
+        }
+        if start < bounds.min { return "beginning of range (\(start)) below minimum (\(bounds.min)): \(expr)" }
+        if end > bounds.max { return "end of range (\(end)) above maximum (\(bounds.max)): \(expr)" }
+        if start > end { return "beginning of range (\(start)) beyond end of range (\(end)): \(expr)" }
+        if step == 0 { return "step of range should be a positive number: \(expr)" }
+        return nil
+    }
+}
