@@ -53,6 +53,11 @@ enum BodyDecoding {
     }
 
     static func yaml(_ bytes: [UInt8]) throws(StatusError) -> JSONValue {
+        // JSON is YAML, and clients send JSON under YAML media types (kubectl's server-side apply
+        // does): read it as JSON, as Kubernetes does, so `"replicas":2` stays a number.
+        if bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == UInt8(ascii: "{") {
+            return try json(bytes)
+        }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw StatusError.badRequest("error converting YAML to JSON: invalid UTF-8")
         }

@@ -204,13 +204,13 @@ struct ResourceHandler {
         if type == .apply {
             options = try managedWriteOptions(fromUserAgent: false)
             if (options.fieldManager ?? "").isEmpty {
-                throw StatusError.invalid(kind: "PatchOptions.meta.k8s.io", group: "meta.k8s.io", name: "",
+                throw StatusError.invalid(kind: "PatchOptions", group: "meta.k8s.io", name: "",
                                           errors: [.required("fieldManager", "is required for apply patch")])
             }
             options.force = force ?? false
         } else {
             if force != nil {
-                throw StatusError.invalid(kind: "PatchOptions.meta.k8s.io", group: "meta.k8s.io", name: "",
+                throw StatusError.invalid(kind: "PatchOptions", group: "meta.k8s.io", name: "",
                                           errors: [.forbidden("force", "may not be specified for non-apply patch")])
             }
             options = try managedWriteOptions()

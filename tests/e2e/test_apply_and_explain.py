@@ -144,7 +144,9 @@ def test_server_side_apply_dry_run_and_manager_required(kns, http, ns):
     body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa-cm"}, "data": {"a": "1"}}
     r = http.patch(f"/api/v1/namespaces/{ns}/configmaps/ssa-cm", data=json.dumps(body),
                    headers={"Content-Type": "application/apply-patch+yaml"})
-    assert_status(r, 400, "BadRequest")
+    # Kubernetes validates PatchOptions: 422, PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value
+    assert_status(r, 422, "Invalid")
+    assert r.json()["message"].startswith('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value'), r.text
     r = http.patch(f"/api/v1/namespaces/{ns}/configmaps/ssa-cm?fieldManager=e2e&dryRun=All", data=json.dumps(body),
                    headers={"Content-Type": "application/apply-patch+yaml"})
     assert r.status_code == 201, r.text[:300]

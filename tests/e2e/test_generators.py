@@ -389,7 +389,7 @@ def test_diff_deployment(kns, http, ns, tmp_path):
     f.write_text(_deploy_manifest("nginx:1.16.1", 3))
     cp = kns("diff", "-f", str(f))
     assert cp.returncode == 1, show(cp)
-    for pat in [r"^-\s+image: nginx:1\.14\.2$", r"^\+\s+image: nginx:1\.16\.1$", r"^-\s+replicas: 2$",
+    for pat in [r"^-\s+(- )?image: nginx:1\.14\.2$", r"^\+\s+(- )?image: nginx:1\.16\.1$", r"^-\s+replicas: 2$",
                 r"^\+\s+replicas: 3$", r"^-\s+generation: 1$", r"^\+\s+generation: 2$"]:
         assert has_line(pat, cp.stdout), f"{pat!r} not in diff\n{show(cp)}"
     after = get_json(http, deploy_path(ns, "diffme"))

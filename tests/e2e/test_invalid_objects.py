@@ -131,8 +131,9 @@ CASES = {
         "/apis/batch/v1/namespaces/{ns}/jobs",
         {"apiVersion": "batch/v1", "kind": "Job", "spec": {"template": {"spec": pod_spec(restartPolicy="Always")}}},
         "Job", "batch",
-        [("spec.template.spec.restartPolicy", NOT_SUPPORTED,
-          'Unsupported value: "Always": supported values: "OnFailure", "Never"')]),
+        # Kubernetes words this one as a Required error ("The Job "pi" is invalid: ...").
+        [("spec.template.spec.restartPolicy", REQUIRED,
+          'Required value: valid values: "OnFailure", "Never"')]),
     "cronjob-bad-schedule": (
         "/apis/batch/v1/namespaces/{ns}/cronjobs",
         {"apiVersion": "batch/v1", "kind": "CronJob",

@@ -66,7 +66,8 @@ def request_content_types(stderr: str) -> list[tuple[str, str, str | None]]:
 
 
 def run_generator(kns, *args, protobuf=True, expect_line=None):
-    cp = kns(*args, "-v=8")
+    # -v=8 before the arguments: after "--" it would be the container's command
+    cp = kns("-v=8", *args)
     assert cp.returncode == 0, show(cp)
     posts = [(m, u, ct) for m, u, ct in request_content_types(cp.stderr) if m == "POST"]
     assert posts, f"no POST in kubectl's request log\n{show(cp)}"

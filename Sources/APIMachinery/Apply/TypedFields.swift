@@ -39,11 +39,22 @@ public struct TypedFields: Sendable {
         return schema.field(field, ofType: type)
     }
 
+    /// Defaults of list-map key fields, as Kubernetes' OpenAPI declares them (`protocol` of container
+    /// and service ports is "TCP"), so an item that leaves a key out names the same item as the
+    /// defaulted one stored.
+    static let keyDefaults: [String: JSONValue] = ["protocol": "TCP"]
+
     /// The key path element of a list-map item; nil when the item is not an object.
     static func keyElement(_ item: JSONValue, keys: [String]) -> PathElement? {
         guard let object = item.objectValue else { return nil }
         var out: [String: JSONValue] = [:]
-        for key in keys { if let v = object[key], !v.isNull { out[key] = v } }
+        for key in keys {
+            if let v = object[key], !v.isNull {
+                out[key] = v
+            } else if let v = keyDefaults[key] {
+                out[key] = v
+            }
+        }
         return .key(out)
     }
 

@@ -100,7 +100,8 @@ extension StatusError {
         let list = errors.map(\.description)
         let joined = list.count == 1 ? list[0] : "[" + list.joined(separator: ", ") + "]"
         let causes = errors.map { Cause(reason: $0.kind.rawValue, message: $0.bodyMessage, field: $0.field) }
-        return StatusError(code: 422, reason: "Invalid", message: "\(kind) \"\(name)\" is invalid: \(joined)",
+        let qualified = group.isEmpty ? kind : "\(kind).\(group)"
+        return StatusError(code: 422, reason: "Invalid", message: "\(qualified) \"\(name)\" is invalid: \(joined)",
                            details: Details(name: name, group: group, kind: kind, causes: causes))
     }
     public static func badRequest(_ message: String) -> StatusError {

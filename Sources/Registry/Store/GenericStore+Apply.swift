@@ -108,7 +108,7 @@ extension GenericStore {
     func apply(namespace: String, name: String, body: JSONValue, target: Target,
                options: WriteOptions) async throws(StatusError) -> WriteResult {
         guard let manager = options.fieldManager, !manager.isEmpty else {
-            throw StatusError.invalid(kind: "PatchOptions.meta.k8s.io", group: "meta.k8s.io", name: "",
+            throw StatusError.invalid(kind: "PatchOptions", group: "meta.k8s.io", name: "",
                                       errors: [.required("fieldManager", "is required for apply patch")])
         }
         var applied = body

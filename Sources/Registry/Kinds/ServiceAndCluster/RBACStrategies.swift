@@ -84,7 +84,7 @@ public struct RoleBindingStrategy: ResourceStrategy {
         for i in subjects.indices where subjects[i].objectValue != nil && (subjects[i]["apiGroup"]?.stringValue ?? "").isEmpty {
             switch subjects[i]["kind"]?.stringValue {
             case "User", "Group": subjects[i]["apiGroup"] = .string(rbacGroup)
-            case "ServiceAccount": subjects[i]["apiGroup"] = ""
+            case "ServiceAccount": subjects[i]["apiGroup"] = nil  // "" is omitted (omitempty)
             default: break
             }
         }
