@@ -19,8 +19,11 @@ public struct EventsV1Converter: ObjectConverter {
         for key in Self.shared { out[key] = nonEmpty(stored[key]) }
         for (name, core) in Self.renamed { out[name] = nonEmpty(stored[core]) }
         if let count = out["deprecatedCount"]?.intValue, count == 0 { out["deprecatedCount"] = nil }
-        // Fields Kubernetes always writes in this version.
-        out["eventTime"] = out["eventTime"] ?? .null
+        // Fields Kubernetes always writes in this version. A core event without eventTime would read as
+        // `eventTime: null`, which typed clients (the official Python client) refuse, since the
+        // field is required here: it reads as the event's first (else last, else creation) time.
+        out["eventTime"] = out["eventTime"] ?? Self.microTime(out["deprecatedFirstTimestamp"] ?? out["deprecatedLastTimestamp"]
+                                                              ?? stored["metadata"]?["creationTimestamp"]) ?? .null
         out["regarding"] = out["regarding"] ?? .object([:])
         out["deprecatedSource"] = out["deprecatedSource"] ?? .object([:])
         out["deprecatedFirstTimestamp"] = out["deprecatedFirstTimestamp"] ?? .null
@@ -37,6 +40,12 @@ public struct EventsV1Converter: ObjectConverter {
         out["involvedObject"] = out["involvedObject"] ?? .object([:])
         out["source"] = out["source"] ?? .object([:])
         return out
+    }
+
+    /// A metav1.Time (`2026-01-02T03:04:05Z`) as a MicroTime (`2026-01-02T03:04:05.000000Z`).
+    static func microTime(_ time: JSONValue?) -> JSONValue? {
+        guard let text = time?.stringValue, text.hasSuffix("Z"), !text.contains(".") else { return nil }
+        return .string(String(text.dropLast()) + ".000000Z")
     }
 
     func nonEmpty(_ value: JSONValue?) -> JSONValue? {
