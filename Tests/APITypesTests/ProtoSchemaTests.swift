@@ -49,60 +49,8 @@ import Testing
         }
     }
 
-    @Test func unknownFieldsOfADeployment() throws {
-        let bad = try JSONValue.parse("""
-            {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","labelz":{}},
-             "spec":{"foo":1,"replicas":1,"selector":{"matchLabels":{"any":"thing"}},
-              "template":{"metadata":{"labels":{"a":"b"},"creationTimestamp":null},
-               "spec":{"containers":[{"name":"c","image":"x"},{"name":"d","imagez":"y","resources":{"limits":{"cpu":"1"}}}],
-                       "volumes":[{"name":"v","emptyDir":{},"volumeSource":{}}]}}}}
-            """)
-        #expect(schema.unknownFields(in: bad, message: "k8s.io.api.apps.v1.Deployment")
-            == ["metadata.labelz", "spec.foo", "spec.template.spec.containers[1].imagez", "spec.template.spec.volumes[0].volumeSource"])
-        let good = try ProtobufDecoder.decodeEnvelope(ProtoFixtures.deployment).object
-        #expect(schema.unknownFields(in: good, message: "k8s.io.api.apps.v1.Deployment").isEmpty)
-        for (_, body) in ProtoFixtures.all {
-            let r = try ProtobufDecoder.decodeEnvelope(body)
-            let name = try #require(schema.messageName(apiVersion: r.apiVersion, kind: r.kind))
-            #expect(schema.unknownFields(in: r.object, message: name).isEmpty)
-        }
-    }
-
-    @Test func freeFormAndInlinedFieldsAreKnown() throws {
-        let pod = try JSONValue.parse("""
-            {"metadata":{"managedFields":[{"fieldsV1":{"f:metadata":{"f:x":{}}},"time":"2026-01-01T00:00:00Z"}]},
-             "spec":{"volumes":[{"name":"c","configMap":{"name":"cm","items":[{"key":"k","path":"p"}]}}],
-                     "containers":[{"name":"c","env":[{"name":"E","valueFrom":{"secretKeyRef":{"name":"s","key":"k"}}}],
-                                    "livenessProbe":{"httpGet":{"port":"http","path":"/"}}}]}}
-            """)
-        #expect(schema.unknownFields(in: pod, message: "k8s.io.api.core.v1.Pod").isEmpty)
-        let ev = try JSONValue.parse(#"{"type":"ADDED","object":{"anything":{"goes":1}}}"#)
-        #expect(schema.unknownFields(in: ev, message: "k8s.io.apimachinery.pkg.apis.meta.v1.WatchEvent").isEmpty)
-    }
-
-    @Test func patchInfo() throws {
-        let ports = try #require(schema.patchInfo(field: "ports", ofType: "k8s.io.api.core.v1.Container"))
-        #expect(ports.mergeKey == "containerPort")
-        #expect(ports.isList && ports.strategies == ["merge"] && ports.childType == "k8s.io.api.core.v1.ContainerPort")
-        #expect(schema.patchInfo(field: "ports", ofType: "k8s.io.api.core.v1.ServiceSpec")?.mergeKey == "port")
-        #expect(schema.patchInfo(field: "ports", ofType: "k8s.io.api.core.v1.EphemeralContainer")?.mergeKey == "containerPort")
-        let volumes = try #require(schema.patchInfo(field: "volumes", ofType: ".k8s.io.api.core.v1.PodSpec"))
-        #expect(volumes.strategies == ["merge", "retainKeys"] && volumes.mergeKey == "name")
-        let strategy = try #require(schema.patchInfo(field: "strategy", ofType: "k8s.io.api.apps.v1.DeploymentSpec"))
-        #expect(strategy.strategies == ["retainKeys"] && !strategy.isList && strategy.childType == "k8s.io.api.apps.v1.DeploymentStrategy")
-        let fin = try #require(schema.patchInfo(field: "finalizers", ofType: "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"))
-        #expect(fin.isList && fin.childType == nil && fin.strategies == ["merge"] && fin.mergeKey == nil)
-        let args = try #require(schema.patchInfo(field: "args", ofType: "k8s.io.api.core.v1.Container"))
-        #expect(args.isList && args.strategies.isEmpty)
-        #expect(schema.patchInfo(field: "creationTimestamp", ofType: "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta")?.childType == nil)
-        #expect(schema.patchInfo(field: "emptyDir", ofType: "k8s.io.api.core.v1.Volume")?.childType
-            == "k8s.io.api.core.v1.EmptyDirVolumeSource")
-        #expect(schema.patchInfo(field: "nope", ofType: "k8s.io.api.core.v1.Container") == nil)
-        #expect(schema.patchInfo(field: "ports", ofType: "k8s.io.api.core.v1.Nope") == nil)
-    }
-
-    @Test func overlayAndInlineTablesMatchTheSchema() {
-        for key in PatchStrategies.table.keys.sorted() + ProtoInline.fields.sorted() {
+    @Test func inlineTableMatchesTheSchema() {
+        for key in ProtoInline.fields.sorted() {
             guard let dot = key.lastIndex(of: ".") else { Issue.record("bad key \(key)"); continue }
             let message = String(key[..<dot]), field = String(key[key.index(after: dot)...])
             #expect(schema.message(named: message)?.field(named: field) != nil, "\(key)")
