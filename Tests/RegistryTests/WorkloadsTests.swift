@@ -626,3 +626,17 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         #expect(causes.contains { $0.hasPrefix("spec.jobTemplate.spec.selector: Invalid value: v1.LabelSelector{") && $0.hasSuffix("`selector` will be auto-generated") })
     }
 }
+
+@Suite struct WorkloadsResourceTests {
+    @Test func resourceNamesAndLimits() async throws {
+        let pods = try workloadStore(try await makeRegistry(), "", "pods")
+        let pod: JSONValue = ["metadata": ["name": "p"],
+                              "spec": ["containers": [["name": "c", "image": "x",
+                                                       "resources": ["limits": ["cpux": "1", "cpu": "500m", "example.com/gpu": "1"],
+                                                                     "requests": ["cpu": "1", "example.com/gpu": "2"]]]]]]
+        let causes = try await invalidCauses(pods, pod)
+        #expect(causes.contains("spec.containers[0].resources.limits[cpux]: Invalid value: \"cpux\": must be a standard resource for containers"))
+        #expect(causes.contains("spec.containers[0].resources.requests[cpu]: Invalid value: \"1\": must be less than or equal to cpu limit of 500m"))
+        #expect(causes.contains("spec.containers[0].resources.requests[example.com/gpu]: Invalid value: \"2\": must be equal to example.com/gpu limit of 1"))
+    }
+}

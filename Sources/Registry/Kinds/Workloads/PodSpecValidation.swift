@@ -334,6 +334,13 @@ enum PodSpecValidation {
                 let q = map[key] ?? .null
                 let field = "\(path).\(kind)[\(key)]"
                 errors += validateQualifiedName(key, field: field)
+                if !key.contains("/") {
+                    if !["cpu", "memory", "ephemeral-storage"].contains(key) && !key.hasPrefix("hugepages-") {
+                        errors.append(.invalid(field, string: key, "must be a standard resource for containers"))
+                    }
+                } else if !key.hasPrefix("kubernetes.io/") && !key.contains(".kubernetes.io/") && key.hasPrefix("requests.") {
+                    errors.append(.invalid(field, string: key, "doesn't follow extended resource name standard"))
+                }
                 guard let number = Quantity.value(q) else {
                     errors.append(.invalid(field, .string(Quantity.text(q)), Quantity.formatError))
                     continue
@@ -347,7 +354,21 @@ enum PodSpecValidation {
         let limits = value["limits"]?.objectValue ?? [:]
         let requests = value["requests"]?.objectValue ?? [:]
         for key in requests.keys.sorted() {
-            guard let r = parsed["requests"]?[key], let l = parsed["limits"]?[key], r > l else { continue }
+            guard let r = parsed["requests"]?[key] else { continue }
+            let isExtended = key.contains("/") && !key.hasPrefix("kubernetes.io/") && !key.contains(".kubernetes.io/")
+            if isExtended {
+                if r.rounded() != r {
+                    errors.append(.invalid("\(path).requests[\(key)]", .string(Quantity.text(requests[key] ?? .null)), "must be an integer"))
+                }
+                if let l = parsed["limits"]?[key], l != r {
+                    errors.append(.invalid("\(path).requests[\(key)]", .string(Quantity.text(requests[key] ?? .null)),
+                                           "must be equal to \(key) limit of \(Quantity.text(limits[key] ?? .null))"))
+                } else if parsed["limits"]?[key] == nil {
+                    errors.append(.forbidden("\(path).limits", "Limit must be set for non overcommitable resources"))
+                }
+                continue
+            }
+            guard let l = parsed["limits"]?[key], r > l else { continue }
             errors.append(.invalid("\(path).requests[\(key)]", .string(Quantity.text(requests[key] ?? .null)),
                                    "must be less than or equal to \(key) limit of \(Quantity.text(limits[key] ?? .null))"))
         }
