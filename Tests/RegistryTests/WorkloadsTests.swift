@@ -640,3 +640,18 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         #expect(causes.contains("spec.containers[0].resources.requests[example.com/gpu]: Invalid value: \"2\": must be equal to example.com/gpu limit of 1"))
     }
 }
+
+@Suite struct WorkloadsSecurityContextTests {
+    @Test func idsAndPrivilegeEscalation() async throws {
+        let pods = try workloadStore(try await makeRegistry(), "", "pods")
+        let pod: JSONValue = ["metadata": ["name": "p"],
+                              "spec": ["securityContext": ["runAsUser": -1, "fsGroup": 3_000_000_000],
+                                       "containers": [["name": "c", "image": "x",
+                                                       "securityContext": ["privileged": true, "allowPrivilegeEscalation": false, "runAsGroup": -5]]]]]
+        let causes = try await invalidCauses(pods, pod)
+        #expect(causes.contains("spec.securityContext.runAsUser: Invalid value: -1: must be between 0 and 2147483647, inclusive"))
+        #expect(causes.contains("spec.securityContext.fsGroup: Invalid value: 3000000000: must be between 0 and 2147483647, inclusive"))
+        #expect(causes.contains("spec.containers[0].securityContext.runAsGroup: Invalid value: -5: must be between 0 and 2147483647, inclusive"))
+        #expect(causes.contains("spec.containers[0].securityContext: Invalid value: cannot set `allowPrivilegeEscalation` to false and `privileged` to true"))
+    }
+}

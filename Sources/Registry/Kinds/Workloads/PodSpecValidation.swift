@@ -120,6 +120,13 @@ enum PodSpecValidation {
         for (index, toleration) in (spec["tolerations"]?.arrayValue ?? []).enumerated() {
             errors += validateToleration(toleration, path: "\(path).tolerations[\(index)]")
         }
+        errors += validateSecurityIDs(spec["securityContext"], path: "\(path).securityContext",
+                                      keys: ["runAsUser", "runAsGroup", "fsGroup"])
+        for (index, group) in (spec["securityContext"]?["supplementalGroups"]?.arrayValue ?? []).enumerated() {
+            if let id = group.intValue, id < 0 || id > 2_147_483_647 {
+                errors.append(.invalid("\(path).securityContext.supplementalGroups[\(index)]", .int(id), "must be between 0 and 2147483647, inclusive"))
+            }
+        }
         if let grace = spec["terminationGracePeriodSeconds"], !grace.isNull, grace.intValue == nil {
             errors.append(.invalid("\(path).terminationGracePeriodSeconds", grace, "must be an integer"))
         }
@@ -151,6 +158,17 @@ enum PodSpecValidation {
         }
         if let seconds = toleration["tolerationSeconds"], !seconds.isNull, effect != "NoExecute" {
             errors.append(.invalid("\(path).effect", .string(effect), "effect must be 'NoExecute' when `tolerationSeconds` is set"))
+        }
+        return errors
+    }
+
+    /// User and group IDs: 0 to 2147483647.
+    static func validateSecurityIDs(_ context: JSONValue?, path: String, keys: [String]) -> [FieldError] {
+        var errors: [FieldError] = []
+        for key in keys {
+            guard let value = context?[key], !value.isNull else { continue }
+            if let id = value.intValue, id >= 0, id <= 2_147_483_647 { continue }
+            errors.append(.invalid("\(path).\(key)", value, "must be between 0 and 2147483647, inclusive"))
         }
         return errors
     }
@@ -234,6 +252,12 @@ enum PodSpecValidation {
             errors.append(.notSupported("\(path).terminationMessagePolicy", messagePolicy, supported: ["File", "FallbackToLogsOnError"]))
         }
         errors += validatePorts(container["ports"], path: "\(path).ports")
+        if let context = container["securityContext"], !context.isNull {
+            errors += validateSecurityIDs(context, path: "\(path).securityContext", keys: ["runAsUser", "runAsGroup"])
+            if context["privileged"]?.boolValue == true, context["allowPrivilegeEscalation"]?.boolValue == false {
+                errors.append(.invalid("\(path).securityContext", nil, "cannot set `allowPrivilegeEscalation` to false and `privileged` to true"))
+            }
+        }
         if let policy = container["restartPolicy"]?.stringValue {
             if !isInit {
                 errors.append(.forbidden("\(path).restartPolicy", "may not be set for non-init containers"))
