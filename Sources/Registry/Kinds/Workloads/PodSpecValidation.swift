@@ -224,8 +224,8 @@ enum PodSpecValidation {
     }
 
     static func validateQuantity(_ value: JSONValue, field: String) -> [FieldError] {
-        guard let q = Quantity.value(value) else { return [.invalid(field, .string(Quantity.text(value)), Quantity.formatError)] }
-        return q < 0 ? [.invalid(field, .string(Quantity.text(value)), "must be greater than or equal to 0")] : []
+        guard let q = WorkloadQuantity.value(value) else { return [.invalid(field, .string(WorkloadQuantity.text(value)), WorkloadQuantity.formatError)] }
+        return q < 0 ? [.invalid(field, .string(WorkloadQuantity.text(value)), "must be greater than or equal to 0")] : []
     }
 
     // MARK: Containers
@@ -365,12 +365,12 @@ enum PodSpecValidation {
                 } else if !key.hasPrefix("kubernetes.io/") && !key.contains(".kubernetes.io/") && key.hasPrefix("requests.") {
                     errors.append(.invalid(field, string: key, "doesn't follow extended resource name standard"))
                 }
-                guard let number = Quantity.value(q) else {
-                    errors.append(.invalid(field, .string(Quantity.text(q)), Quantity.formatError))
+                guard let number = WorkloadQuantity.value(q) else {
+                    errors.append(.invalid(field, .string(WorkloadQuantity.text(q)), WorkloadQuantity.formatError))
                     continue
                 }
                 if number < 0 {
-                    errors.append(.invalid(field, .string(Quantity.text(q)), "must be greater than or equal to 0"))
+                    errors.append(.invalid(field, .string(WorkloadQuantity.text(q)), "must be greater than or equal to 0"))
                 }
                 parsed[kind, default: [:]][key] = number
             }
@@ -382,19 +382,19 @@ enum PodSpecValidation {
             let isExtended = key.contains("/") && !key.hasPrefix("kubernetes.io/") && !key.contains(".kubernetes.io/")
             if isExtended {
                 if r.rounded() != r {
-                    errors.append(.invalid("\(path).requests[\(key)]", .string(Quantity.text(requests[key] ?? .null)), "must be an integer"))
+                    errors.append(.invalid("\(path).requests[\(key)]", .string(WorkloadQuantity.text(requests[key] ?? .null)), "must be an integer"))
                 }
                 if let l = parsed["limits"]?[key], l != r {
-                    errors.append(.invalid("\(path).requests[\(key)]", .string(Quantity.text(requests[key] ?? .null)),
-                                           "must be equal to \(key) limit of \(Quantity.text(limits[key] ?? .null))"))
+                    errors.append(.invalid("\(path).requests[\(key)]", .string(WorkloadQuantity.text(requests[key] ?? .null)),
+                                           "must be equal to \(key) limit of \(WorkloadQuantity.text(limits[key] ?? .null))"))
                 } else if parsed["limits"]?[key] == nil {
                     errors.append(.forbidden("\(path).limits", "Limit must be set for non overcommitable resources"))
                 }
                 continue
             }
             guard let l = parsed["limits"]?[key], r > l else { continue }
-            errors.append(.invalid("\(path).requests[\(key)]", .string(Quantity.text(requests[key] ?? .null)),
-                                   "must be less than or equal to \(key) limit of \(Quantity.text(limits[key] ?? .null))"))
+            errors.append(.invalid("\(path).requests[\(key)]", .string(WorkloadQuantity.text(requests[key] ?? .null)),
+                                   "must be less than or equal to \(key) limit of \(WorkloadQuantity.text(limits[key] ?? .null))"))
         }
         return errors
     }

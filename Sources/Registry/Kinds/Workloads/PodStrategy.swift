@@ -282,7 +282,7 @@ struct ReplicationControllerStrategy: WorkloadStrategy {
     func validate(_ object: JSONValue) -> [FieldError] {
         var errors = WorkloadSupport.replicasErrors(object)
         errors += PodSpecValidation.nonNegative(object["spec"], "minReadySeconds", path: "spec")
-        let selector = JSONValue.stringMapValue(object["spec"]?["selector"])
+        let selector = JSONValue.workloadStringMap(object["spec"]?["selector"])
         if selector.isEmpty {
             errors.append(.required("spec.selector"))
         } else {
