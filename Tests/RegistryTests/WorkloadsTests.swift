@@ -655,3 +655,15 @@ func workloadInvalidCauses(_ store: GenericStore, _ object: JSONValue) async thr
         #expect(causes.contains("spec.containers[0].securityContext: Invalid value: cannot set `allowPrivilegeEscalation` to false and `privileged` to true"))
     }
 }
+
+@Suite struct WorkloadsReplicationControllerTests {
+    @Test func selectorMustMatchTemplate() async throws {
+        let rcs = try workloadStore(try await makeRegistry(), "", "replicationcontrollers")
+        let causes = try await workloadInvalidCauses(rcs, ["metadata": ["name": "rc"],
+                                                           "spec": ["selector": ["app": "a"],
+                                                                    "template": ["spec": ["containers": [workloadNginx]]]]])
+        #expect(causes == ["spec.template.metadata.labels: Invalid value: map[string]string(nil): `selector` does not match template `labels`"])
+        let missing = try await workloadInvalidCauses(rcs, ["metadata": ["name": "rc"], "spec": .object([:])])
+        #expect(missing == ["spec.selector: Required value", "spec.template: Required value"])
+    }
+}

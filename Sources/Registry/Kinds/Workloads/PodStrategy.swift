@@ -293,10 +293,9 @@ struct ReplicationControllerStrategy: WorkloadStrategy {
             return errors
         }
         let labels = template.labels
-        if labels.isEmpty {
-            errors.append(.required("spec.template.metadata.labels"))
-        } else if !selector.isEmpty, !selector.allSatisfy({ labels[$0.key] == $0.value }) {
-            errors.append(FieldError(.invalid, field: "spec.template.metadata.labels", value: WorkloadSupport.goMap(labels),
+        if !selector.isEmpty, !selector.allSatisfy({ labels[$0.key] == $0.value }) {
+            let rendered = template["metadata"]?["labels"]?.objectValue == nil ? "map[string]string(nil)" : WorkloadSupport.goMap(labels)
+            errors.append(FieldError(.invalid, field: "spec.template.metadata.labels", value: rendered,
                                      detail: "`selector` does not match template `labels`"))
         }
         errors += PodSpecValidation.validateTemplate(template, path: "spec.template")
