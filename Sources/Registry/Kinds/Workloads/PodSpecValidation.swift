@@ -83,7 +83,9 @@ enum PodSpecValidation {
         if dns.isEmpty {
             errors.append(.required("\(path).dnsPolicy"))
         } else if !["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"].contains(dns) {
-            errors.append(.notSupported("\(path).dnsPolicy", dns, supported: ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]))
+            errors.append(.notSupported("\(path).dnsPolicy", dns, supported: ["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"]))
+        } else if dns == "None", spec["dnsConfig"] == nil || spec["dnsConfig"]?.isNull == true {
+            errors.append(.required("\(path).dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None"))
         }
         if let deadline = spec["activeDeadlineSeconds"], !deadline.isNull {
             let value = deadline.intValue ?? 0
