@@ -667,3 +667,21 @@ func workloadInvalidCauses(_ store: GenericStore, _ object: JSONValue) async thr
         #expect(missing == ["spec.selector: Required value", "spec.template: Required value"])
     }
 }
+
+@Suite struct WorkloadsAffinityTests {
+    @Test func affinityRules() async throws {
+        let pods = try workloadStore(try await makeRegistry(), "", "pods")
+        let affinity: JSONValue = [
+            "nodeAffinity": ["requiredDuringSchedulingIgnoredDuringExecution": ["nodeSelectorTerms": [
+                ["matchExpressions": [["key": "disk", "operator": "Foo"], ["key": "zone", "operator": "In"]]]]]],
+            "podAntiAffinity": ["preferredDuringSchedulingIgnoredDuringExecution": [["weight": 0, "podAffinityTerm": ["labelSelector": ["matchLabels": ["a": "b"]]]]]],
+        ]
+        let causes = try await workloadInvalidCauses(pods, ["metadata": ["name": "p"],
+                                                            "spec": ["affinity": affinity, "containers": [workloadNginx]]])
+        let base = "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions"
+        #expect(causes.contains("\(base)[0].operator: Invalid value: \"Foo\": not a valid selector operator"))
+        #expect(causes.contains("\(base)[1].values: Required value: must be specified when `operator` is 'In' or 'NotIn'"))
+        #expect(causes.contains("spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 0: must be in the range 1-100"))
+        #expect(causes.contains("spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey: Required value: can not be empty"))
+    }
+}

@@ -119,6 +119,9 @@ enum PodSpecValidation {
         }
         let priorityClass = string(spec, "priorityClassName")
         if !priorityClass.isEmpty { errors += validateDNS1123Subdomain(priorityClass, field: "\(path).priorityClassName") }
+        if let affinity = spec["affinity"], !affinity.isNull {
+            errors += validateAffinity(affinity, path: "\(path).affinity")
+        }
         for (index, toleration) in (spec["tolerations"]?.arrayValue ?? []).enumerated() {
             errors += validateToleration(toleration, path: "\(path).tolerations[\(index)]")
         }
@@ -171,6 +174,79 @@ enum PodSpecValidation {
             guard let value = context?[key], !value.isNull else { continue }
             if let id = value.intValue, id >= 0, id <= 2_147_483_647 { continue }
             errors.append(.invalid("\(path).\(key)", value, "must be between 0 and 2147483647, inclusive"))
+        }
+        return errors
+    }
+
+    // MARK: Affinity
+
+    static func validateAffinity(_ affinity: JSONValue, path: String) -> [FieldError] {
+        var errors: [FieldError] = []
+        if let node = affinity["nodeAffinity"], !node.isNull {
+            let p = "\(path).nodeAffinity"
+            if let required = node["requiredDuringSchedulingIgnoredDuringExecution"], !required.isNull {
+                let rp = "\(p).requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"
+                let terms = required["nodeSelectorTerms"]?.arrayValue ?? []
+                if terms.isEmpty { errors.append(.required(rp, "must have at least one node selector term")) }
+                for (i, term) in terms.enumerated() { errors += validateNodeSelectorTerm(term, path: "\(rp)[\(i)]") }
+            }
+            for (i, preferred) in (node["preferredDuringSchedulingIgnoredDuringExecution"]?.arrayValue ?? []).enumerated() {
+                let pp = "\(p).preferredDuringSchedulingIgnoredDuringExecution[\(i)]"
+                errors += validateWeight(preferred["weight"], path: "\(pp).weight")
+                errors += validateNodeSelectorTerm(preferred["preference"] ?? .object([:]), path: "\(pp).preference")
+            }
+        }
+        for kind in ["podAffinity", "podAntiAffinity"] {
+            guard let pod = affinity[kind], !pod.isNull else { continue }
+            let p = "\(path).\(kind)"
+            for (i, term) in (pod["requiredDuringSchedulingIgnoredDuringExecution"]?.arrayValue ?? []).enumerated() {
+                errors += validatePodAffinityTerm(term, path: "\(p).requiredDuringSchedulingIgnoredDuringExecution[\(i)]")
+            }
+            for (i, weighted) in (pod["preferredDuringSchedulingIgnoredDuringExecution"]?.arrayValue ?? []).enumerated() {
+                let wp = "\(p).preferredDuringSchedulingIgnoredDuringExecution[\(i)]"
+                errors += validateWeight(weighted["weight"], path: "\(wp).weight")
+                errors += validatePodAffinityTerm(weighted["podAffinityTerm"] ?? .object([:]), path: "\(wp).podAffinityTerm")
+            }
+        }
+        return errors
+    }
+
+    static func validateWeight(_ value: JSONValue?, path: String) -> [FieldError] {
+        let weight = value?.intValue ?? 0
+        return (1...100).contains(weight) ? [] : [.invalid(path, .int(weight), "must be in the range 1-100")]
+    }
+
+    static func validatePodAffinityTerm(_ term: JSONValue, path: String) -> [FieldError] {
+        var errors: [FieldError] = []
+        if let selector = term["labelSelector"], !selector.isNull {
+            errors += WorkloadSupport.validateSelector(selector, path: "\(path).labelSelector")
+        }
+        let key = string(term, "topologyKey")
+        if key.isEmpty {
+            errors.append(.required("\(path).topologyKey", "can not be empty"))
+        } else {
+            errors += validateQualifiedName(key, field: "\(path).topologyKey")
+        }
+        return errors
+    }
+
+    static func validateNodeSelectorTerm(_ term: JSONValue, path: String) -> [FieldError] {
+        var errors: [FieldError] = []
+        for (i, requirement) in (term["matchExpressions"]?.arrayValue ?? []).enumerated() {
+            let p = "\(path).matchExpressions[\(i)]"
+            let values = requirement["values"]?.arrayValue ?? []
+            let op = string(requirement, "operator")
+            switch op {
+            case "In", "NotIn":
+                if values.isEmpty { errors.append(.required("\(p).values", "must be specified when `operator` is 'In' or 'NotIn'")) }
+            case "Exists", "DoesNotExist":
+                if !values.isEmpty { errors.append(.forbidden("\(p).values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")) }
+            case "Gt", "Lt":
+                if values.count != 1 { errors.append(.required("\(p).values", "must be specified single value when `operator` is 'Lt' or 'Gt'")) }
+            default:
+                errors.append(.invalid("\(p).operator", .string(op), "not a valid selector operator"))
+            }
+            errors += validateLabelKey(string(requirement, "key"), field: "\(p).key")
         }
         return errors
     }
