@@ -67,6 +67,9 @@ func workloadInvalidCauses(_ store: GenericStore, _ object: JSONValue) async thr
     }
 
     @Test func imagePullPolicyByTag() {
+        var probed: JSONValue = ["name": "a", "image": "x", "readinessProbe": ["grpc": ["port": 9000]]]
+        PodSpecDefaults.applyContainer(&probed)
+        #expect(probed["readinessProbe"]?["grpc"] == ["port": 9000, "service": ""])
         #expect(PodSpecDefaults.imageTag("nginx") == "latest")
         #expect(PodSpecDefaults.imageTag("nginx:latest") == "latest")
         #expect(PodSpecDefaults.imageTag("nginx:1.14.2") == "1.14.2")

@@ -159,6 +159,7 @@ enum PodSpecDefaults {
             setIfEmpty(&get, "path", "/")
             setIfEmpty(&get, "scheme", "HTTP")
         }
+        with(&handler, "grpc") { grpc in setIfMissing(&grpc, "service", "") }
     }
 
     /// The tag of an image reference: "latest" when neither tag nor digest is given, "" for a digest only.
