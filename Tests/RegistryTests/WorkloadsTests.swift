@@ -688,3 +688,23 @@ func workloadInvalidCauses(_ store: GenericStore, _ object: JSONValue) async thr
         #expect(causes.contains("spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey: Required value: can not be empty"))
     }
 }
+
+@Suite struct WorkloadsCronJobUpdateTests {
+    @Test func timeZoneRulesOnUpdate() async throws {
+        let cronJobs = try workloadStore(try await makeRegistry(), "batch", "cronjobs")
+        let object: JSONValue = ["metadata": ["name": "cj"],
+                                 "spec": ["schedule": "CRON_TZ=UTC 0 * * * *",
+                                          "jobTemplate": ["spec": ["template": ["spec": ["containers": [workloadNginx], "restartPolicy": "Never"]]]]]]
+        let causes = try await workloadInvalidCauses(cronJobs, object)
+        #expect(causes == ["spec.schedule: Invalid value: \"CRON_TZ=UTC 0 * * * *\": cannot use TZ or CRON_TZ in schedule, use timeZone field instead"])
+        var plain = object
+        plain[key: "spec", "schedule"] = "0 * * * *"
+        let created = try await cronJobs.create(namespace: "default", object: plain, options: WriteOptions()).object
+        var tz = created
+        tz[key: "spec", "schedule"] = "TZ=UTC 0 * * * *"
+        let error = await #expect(throws: StatusError.self) {
+            _ = try await cronJobs.update(namespace: "default", name: "cj", object: tz, options: WriteOptions())
+        }
+        #expect(error?.details?.causes.map(\.message) == ["Invalid value: \"TZ=UTC 0 * * * *\": cannot use TZ or CRON_TZ in schedule, use timeZone field instead"])
+    }
+}
