@@ -488,3 +488,17 @@ def test_cronjob_manifest_round_trips(kns):
     bad["spec"] = dict(manifest["spec"], timeZone="Europe/Pariss")
     cp = fails(kns("apply", "-f", "-", input=yaml.safe_dump(bad)))
     assert 'spec.timeZone: Invalid value: "Europe/Pariss": unknown time zone Europe/Pariss' in cp.stderr, show(cp)
+
+
+def test_bindings_resource_binds_a_pod(kns, http, ns):
+    ok(kns("run", "later", "--image=nginx"))
+    binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "later"}, "target": {"kind": "Node", "name": "node-9"}}
+    r = http.post_json(f"/api/v1/namespaces/{ns}/bindings", binding)
+    assert r.status_code == 201, r.text
+    assert _json(kns("get", "pod", "later", "-o", "json"))["spec"]["nodeName"] == "node-9"
+    r = http.post_json(f"/api/v1/namespaces/{ns}/bindings", dict(binding, target={"kind": "Node", "name": "node-10"}))
+    assert_status(r, 409, "Conflict")
+    r = http.get(f"/api/v1/namespaces/{ns}/bindings")
+    assert_status(r, 405, "MethodNotAllowed")
+    names = [line.split()[0] for line in ok(kns("api-resources", "--api-group=")).stdout.splitlines()[1:]]
+    assert "bindings" in names and "pods" in names

@@ -233,6 +233,9 @@ struct PodStrategy: ResourceStrategy {
     }
 }
 
+/// core/v1 Binding (`POST .../bindings`): never stored; the API server hands it to the pods' binding.
+struct BindingStrategy: ResourceStrategy {}
+
 /// core/v1 PodTemplate: a template with PodSpec defaults and validation.
 struct PodTemplateStrategy: ResourceStrategy {
     func prepareForCreate(_ object: inout JSONValue) {
