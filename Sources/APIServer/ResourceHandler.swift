@@ -234,7 +234,7 @@ extension ResourceHandler {
         case ("scale", .get), ("scale", .head):
             let scale = try await store.getScale(namespace: namespace, name: name)
             if TableRendering.wantsTable(request.headers[.accept]) {
-                let table = TableRendering.table([scale], definition: .scale, metadata: ["resourceVersion": .string(scale.resourceVersion)],
+                let table = TableRendering.table([scale], definition: .scaleKind, metadata: ["resourceVersion": .string(scale.resourceVersion)],
                                                  include: try TableRendering.includeObject(query), now: now)
                 return ResponseEncoding.json(table)
             }
