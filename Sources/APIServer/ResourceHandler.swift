@@ -44,6 +44,9 @@ struct ResourceHandler {
         let verb = try verb()
         if path.subresource == nil, !definition.verbs.contains(verb) { throw StatusError.methodNotAllowed() }
         if let sub = path.subresource, ["scale", "binding", "eviction", "ephemeralcontainers"].contains(sub) { return try await subresource(sub) }
+        if definition.group.isEmpty, definition.resource == "bindings", request.method == .post, path.name == nil {
+            return try await createBinding()
+        }
         switch request.method {
         case .get, .head:
             if isObject {
@@ -264,7 +267,7 @@ extension ResourceHandler {
         case ("scale", .get), ("scale", .head):
             let scale = try await store.getScale(namespace: namespace, name: name)
             if TableRendering.wantsTable(request.headers[.accept]) {
-                let table = TableRendering.table([scale], definition: .scale, metadata: ["resourceVersion": .string(scale.resourceVersion)],
+                let table = TableRendering.table([scale], definition: .scaleKind, metadata: ["resourceVersion": .string(scale.resourceVersion)],
                                                  include: try TableRendering.includeObject(query), now: now)
                 return ResponseEncoding.json(table)
             }
@@ -300,5 +303,20 @@ extension ResourceHandler {
         default:
             throw StatusError.methodNotAllowed()
         }
+    }
+}
+
+extension ResourceHandler {
+    /// POST /api/v1/namespaces/NS/bindings: binds the pod the Binding names, as pods/NAME/binding does.
+    func createBinding() async throws(StatusError) -> Response {
+        let options = try query.writeOptions()
+        let binding = try BodyDecoding.object(try await body(), contentType: contentType)
+        guard let pods = responder.registry.store(group: "", version: "v1", resource: "pods") else { throw StatusError.notFoundPath() }
+        let name = binding["metadata"]?["name"]?.stringValue ?? ""
+        if name.isEmpty {
+            throw StatusError.invalid(kind: "Binding", group: "", name: name, errors: [.required("metadata.name", "name or generateName is required")])
+        }
+        let status = try await pods.bind(namespace: namespace, name: name, binding: binding, options: options)
+        return ResponseEncoding.json(status, status: .created)
     }
 }

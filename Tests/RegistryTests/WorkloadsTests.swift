@@ -7,17 +7,17 @@ func workloadStore(_ r: Registry, _ group: String, _ resource: String) throws ->
     try #require(r.store(group: group, version: "v1", resource: resource))
 }
 
-let nginxContainer: JSONValue = ["name": "nginx", "image": "nginx:1.14.2"]
+let workloadNginx: JSONValue = ["name": "nginx", "image": "nginx:1.14.2"]
 
-func deploymentObject(_ name: String = "web", selector: JSONValue = ["matchLabels": ["app": "web"]],
-                      labels: JSONValue = ["app": "web"], containers: JSONValue = [nginxContainer]) -> JSONValue {
+func workloadDeployment(_ name: String = "web", selector: JSONValue = ["matchLabels": ["app": "web"]],
+                      labels: JSONValue = ["app": "web"], containers: JSONValue = [workloadNginx]) -> JSONValue {
     ["metadata": ["name": .string(name)],
      "spec": ["selector": selector,
               "template": ["metadata": ["labels": labels], "spec": ["containers": containers]]]]
 }
 
 /// Creates and expects a 422 Invalid; returns the causes as `field: message` lines.
-func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [String] {
+func workloadInvalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [String] {
     let error = await #expect(throws: StatusError.self) {
         _ = try await store.create(namespace: "default", object: object, options: WriteOptions())
     }
@@ -67,6 +67,9 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
     }
 
     @Test func imagePullPolicyByTag() {
+        var probed: JSONValue = ["name": "a", "image": "x", "readinessProbe": ["grpc": ["port": 9000]]]
+        PodSpecDefaults.applyContainer(&probed)
+        #expect(probed["readinessProbe"]?["grpc"] == ["port": 9000, "service": ""])
         #expect(PodSpecDefaults.imageTag("nginx") == "latest")
         #expect(PodSpecDefaults.imageTag("nginx:latest") == "latest")
         #expect(PodSpecDefaults.imageTag("nginx:1.14.2") == "1.14.2")
@@ -92,7 +95,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
                                                        "readinessProbe": ["exec": ["command": ["true"]], "tcpSocket": ["port": 80]]],
                                                       ["name": "q", "image": "x", "livenessProbe": ["periodSeconds": 5]]],
                                        "restartPolicy": "Sometimes"]]
-        let causes = try await invalidCauses(pods, pod)
+        let causes = try await workloadInvalidCauses(pods, pod)
         #expect(causes.contains { $0.hasPrefix("spec.containers[0].name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 label") })
         #expect(causes.contains("spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive"))
         #expect(causes.contains("spec.containers[2].name: Duplicate value: \"dup\""))
@@ -105,7 +108,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
 
     @Test func podWithoutContainersAndDuplicateVolumes() async throws {
         let pods = try workloadStore(try await makeRegistry(), "", "pods")
-        let causes = try await invalidCauses(pods, ["metadata": ["name": "p"],
+        let causes = try await workloadInvalidCauses(pods, ["metadata": ["name": "p"],
                                                     "spec": ["volumes": [["name": "v"], ["name": "v"]]]])
         #expect(causes.contains("spec.containers: Required value"))
         #expect(causes.contains("spec.volumes[1].name: Duplicate value: \"v\""))
@@ -113,7 +116,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
 
     @Test func podSpecUpdatesOnlyImages() async throws {
         let pods = try workloadStore(try await makeRegistry(), "", "pods")
-        let created = try await pods.create(namespace: "default", object: ["metadata": ["name": "p"], "spec": ["containers": [nginxContainer]]],
+        let created = try await pods.create(namespace: "default", object: ["metadata": ["name": "p"], "spec": ["containers": [workloadNginx]]],
                                             options: WriteOptions()).object
         var changed = created
         changed[key: "spec", "containers"] = [["name": "nginx", "image": "nginx:1.16"]]
@@ -130,7 +133,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
 
     @Test func bindingSetsNodeNameOnce() async throws {
         let pods = try workloadStore(try await makeRegistry(), "", "pods")
-        _ = try await pods.create(namespace: "default", object: ["metadata": ["name": "p"], "spec": ["containers": [nginxContainer]]], options: WriteOptions())
+        _ = try await pods.create(namespace: "default", object: ["metadata": ["name": "p"], "spec": ["containers": [workloadNginx]]], options: WriteOptions())
         let status = try await pods.bind(namespace: "default", name: "p", binding: ["metadata": ["name": "p"], "target": ["kind": "Node", "name": "n1"]],
                                          options: WriteOptions())
         #expect(status["status"] == "Success")
@@ -145,7 +148,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
 
     @Test func evictionDeletesThePod() async throws {
         let pods = try workloadStore(try await makeRegistry(), "", "pods")
-        _ = try await pods.create(namespace: "default", object: ["metadata": ["name": "p"], "spec": ["containers": [nginxContainer]]], options: WriteOptions())
+        _ = try await pods.create(namespace: "default", object: ["metadata": ["name": "p"], "spec": ["containers": [workloadNginx]]], options: WriteOptions())
         _ = try await pods.evict(namespace: "default", name: "p", eviction: ["kind": "Eviction", "metadata": ["name": "p"]], options: DeleteOptions())
         let error = await #expect(throws: StatusError.self) { _ = try await pods.get(namespace: "default", name: "p") }
         #expect(error?.code == 404)
@@ -194,7 +197,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
 @Suite struct WorkloadsAppsTests {
     @Test func deploymentDefaults() async throws {
         let deployments = try workloadStore(try await makeRegistry(), "apps", "deployments")
-        let created = try await deployments.create(namespace: "default", object: deploymentObject(), options: WriteOptions()).object
+        let created = try await deployments.create(namespace: "default", object: workloadDeployment(), options: WriteOptions()).object
         let spec = try #require(created["spec"])
         #expect(spec["replicas"] == 1)
         #expect(spec["strategy"] == ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": "25%", "maxSurge": "25%"]])
@@ -211,21 +214,21 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
 
     @Test func deploymentSelectorMustMatchTemplate() async throws {
         let deployments = try workloadStore(try await makeRegistry(), "apps", "deployments")
-        let causes = try await invalidCauses(deployments, deploymentObject(labels: ["app": "other"]))
+        let causes = try await workloadInvalidCauses(deployments, workloadDeployment(labels: ["app": "other"]))
         #expect(causes == ["spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"other\"}: `selector` does not match template `labels`"])
-        let missing = try await invalidCauses(deployments, ["metadata": ["name": "x"], "spec": ["template": ["metadata": ["labels": ["a": "b"]], "spec": ["containers": [nginxContainer]]]]])
+        let missing = try await workloadInvalidCauses(deployments, ["metadata": ["name": "x"], "spec": ["template": ["metadata": ["labels": ["a": "b"]], "spec": ["containers": [workloadNginx]]]]])
         #expect(missing.contains("spec.selector: Required value"))
     }
 
     @Test func deploymentTemplateRulesAndReplicas() async throws {
         let deployments = try workloadStore(try await makeRegistry(), "apps", "deployments")
-        var object = deploymentObject(containers: [nginxContainer, nginxContainer])
+        var object = workloadDeployment(containers: [workloadNginx, workloadNginx])
         object[key: "spec", "replicas"] = -1
         var template = object["spec"]?["template"] ?? .null
         template[key: "spec", "restartPolicy"] = "Never"
         template[key: "metadata", "labels"] = ["app": "web", "bad": "not valid!"]
         object[key: "spec", "template"] = template
-        let causes = try await invalidCauses(deployments, object)
+        let causes = try await workloadInvalidCauses(deployments, object)
         #expect(causes.contains("spec.replicas: Invalid value: -1: must be greater than or equal to 0"))
         #expect(causes.contains("spec.template.spec.containers[1].name: Duplicate value: \"nginx\""))
         #expect(causes.contains("spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\""))
@@ -234,7 +237,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
 
     @Test func deploymentSelectorImmutableAndGeneration() async throws {
         let deployments = try workloadStore(try await makeRegistry(), "apps", "deployments")
-        let created = try await deployments.create(namespace: "default", object: deploymentObject(), options: WriteOptions()).object
+        let created = try await deployments.create(namespace: "default", object: workloadDeployment(), options: WriteOptions()).object
         var status = created
         status["status"] = ["replicas": 1]
         let afterStatus = try await deployments.update(namespace: "default", name: "web", object: status, target: .status, options: WriteOptions()).object
@@ -248,7 +251,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         #expect(updated["status"]?["replicas"] == 1)
         var moved = updated
         moved[key: "spec", "selector"] = ["matchLabels": ["app": "x"]]
-        moved[key: "spec", "template"] = ["metadata": ["labels": ["app": "x"]], "spec": ["containers": [nginxContainer]]]
+        moved[key: "spec", "template"] = ["metadata": ["labels": ["app": "x"]], "spec": ["containers": [workloadNginx]]]
         let error = await #expect(throws: StatusError.self) {
             _ = try await deployments.update(namespace: "default", name: "web", object: moved, options: WriteOptions())
         }
@@ -257,7 +260,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
 
     @Test func scaleSubresource() async throws {
         let deployments = try workloadStore(try await makeRegistry(), "apps", "deployments")
-        _ = try await deployments.create(namespace: "default", object: deploymentObject(), options: WriteOptions())
+        _ = try await deployments.create(namespace: "default", object: workloadDeployment(), options: WriteOptions())
         let scale = try await deployments.getScale(namespace: "default", name: "web")
         #expect(scale["kind"] == "Scale")
         #expect(scale["apiVersion"] == "autoscaling/v1")
@@ -280,7 +283,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         let rcs = try workloadStore(registry, "", "replicationcontrollers")
         let created = try await rcs.create(namespace: "default", object: ["metadata": ["name": "rc"],
                                                                           "spec": ["template": ["metadata": ["labels": ["app": "r"]],
-                                                                                                "spec": ["containers": [nginxContainer]]]]],
+                                                                                                "spec": ["containers": [workloadNginx]]]]],
                                            options: WriteOptions()).object
         #expect(created["spec"]?["selector"] == ["app": "r"])
         #expect(created.labels == ["app": "r"])
@@ -292,7 +295,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
     @Test func statefulSetAndDaemonSetDefaults() async throws {
         let registry = try await makeRegistry()
         let sets = try workloadStore(registry, "apps", "statefulsets")
-        var object = deploymentObject("db")
+        var object = workloadDeployment("db")
         object[key: "spec", "volumeClaimTemplates"] = [["metadata": ["name": "data"], "spec": ["accessModes": ["ReadWriteOnce"]]]]
         let sts = try await sets.create(namespace: "default", object: object, options: WriteOptions()).object
         #expect(sts["spec"]?["replicas"] == 1)
@@ -306,13 +309,13 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         #expect(sts["status"] == ["replicas": 0, "availableReplicas": 0])
 
         let daemons = try workloadStore(registry, "apps", "daemonsets")
-        let ds = try await daemons.create(namespace: "default", object: deploymentObject("agent"), options: WriteOptions()).object
+        let ds = try await daemons.create(namespace: "default", object: workloadDeployment("agent"), options: WriteOptions()).object
         #expect(ds["spec"]?["updateStrategy"] == ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": 1, "maxSurge": 0]])
         #expect(ds["spec"]?["revisionHistoryLimit"] == 10)
         #expect(ds["status"] == ["currentNumberScheduled": 0, "desiredNumberScheduled": 0, "numberMisscheduled": 0, "numberReady": 0])
 
         let replicaSets = try workloadStore(registry, "apps", "replicasets")
-        let rs = try await replicaSets.create(namespace: "default", object: deploymentObject("rs"), options: WriteOptions()).object
+        let rs = try await replicaSets.create(namespace: "default", object: workloadDeployment("rs"), options: WriteOptions()).object
         #expect(rs["spec"]?["replicas"] == 1)
         #expect(rs["status"] == ["replicas": 0])
         #expect(ReplicaSetStrategy().selectableFields(rs)["status.replicas"] == "0")
@@ -342,7 +345,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
     @Test func jobDefaultsAndGeneratedSelector() async throws {
         let jobs = try workloadStore(try await makeRegistry(), "batch", "jobs")
         let created = try await jobs.create(namespace: "default", object: ["metadata": ["name": "j"],
-                                                                           "spec": ["template": ["spec": ["containers": [nginxContainer], "restartPolicy": "Never"]]]],
+                                                                           "spec": ["template": ["spec": ["containers": [workloadNginx], "restartPolicy": "Never"]]]],
                                             options: WriteOptions()).object
         let spec = try #require(created["spec"])
         let uid = JSONValue.string(created.uid)
@@ -367,7 +370,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
 
     @Test func jobRestartPolicyAlwaysIsRejected() async throws {
         let jobs = try workloadStore(try await makeRegistry(), "batch", "jobs")
-        let causes = try await invalidCauses(jobs, ["metadata": ["name": "j"], "spec": ["template": ["spec": ["containers": [nginxContainer]]]]])
+        let causes = try await workloadInvalidCauses(jobs, ["metadata": ["name": "j"], "spec": ["template": ["spec": ["containers": [workloadNginx]]]]])
         #expect(causes == ["spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\""])
     }
 
@@ -375,7 +378,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         let cronJobs = try workloadStore(try await makeRegistry(), "batch", "cronjobs")
         func cronJob(_ schedule: String, zone: String? = nil) -> JSONValue {
             var spec: JSONValue = ["schedule": .string(schedule),
-                                   "jobTemplate": ["spec": ["template": ["spec": ["containers": [nginxContainer], "restartPolicy": "OnFailure"]]]]]
+                                   "jobTemplate": ["spec": ["template": ["spec": ["containers": [workloadNginx], "restartPolicy": "OnFailure"]]]]]
             if let zone { spec["timeZone"] = .string(zone) }
             return ["metadata": ["name": "cj"], "spec": spec]
         }
@@ -384,7 +387,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         #expect(created["spec"]?["suspend"] == false)
         #expect(created["spec"]?["successfulJobsHistoryLimit"] == 3)
         #expect(created["spec"]?["failedJobsHistoryLimit"] == 1)
-        let bad = try await invalidCauses(cronJobs, cronJob("61 * * * *", zone: "Europe/Pariss"))
+        let bad = try await workloadInvalidCauses(cronJobs, cronJob("61 * * * *", zone: "Europe/Pariss"))
         #expect(bad == ["spec.schedule: Invalid value: \"61 * * * *\": end of range (61) above maximum (59): 61",
                         "spec.timeZone: Invalid value: \"Europe/Pariss\": unknown time zone Europe/Pariss"])
     }
@@ -407,27 +410,27 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
 
 @Suite struct WorkloadsQuantityTests {
     @Test func canonicalQuantities() {
-        #expect(Quantity.canonical("0.5") == "500m")
-        #expect(Quantity.canonical("1000m") == "1")
-        #expect(Quantity.canonical("1500m") == "1500m")
-        #expect(Quantity.canonical("1024Mi") == "1Gi")
-        #expect(Quantity.canonical("1536Mi") == "1536Mi")
-        #expect(Quantity.canonical("128Mi") == "128Mi")
-        #expect(Quantity.canonical("100000") == "100k")
-        #expect(Quantity.canonical("1200") == "1200")
-        #expect(Quantity.canonical(.int(2)) == "2")
-        #expect(Quantity.canonical("1e3") == "1e3")
-        #expect(Quantity.canonical("0.1Ki") == "102400m")
-        #expect(Quantity.canonical("1G") == "1G")
-        #expect(Quantity.canonical("0") == "0")
-        #expect(Quantity.canonical("abc") == nil)
+        #expect(WorkloadQuantity.canonical("0.5") == "500m")
+        #expect(WorkloadQuantity.canonical("1000m") == "1")
+        #expect(WorkloadQuantity.canonical("1500m") == "1500m")
+        #expect(WorkloadQuantity.canonical("1024Mi") == "1Gi")
+        #expect(WorkloadQuantity.canonical("1536Mi") == "1536Mi")
+        #expect(WorkloadQuantity.canonical("128Mi") == "128Mi")
+        #expect(WorkloadQuantity.canonical("100000") == "100k")
+        #expect(WorkloadQuantity.canonical("1200") == "1200")
+        #expect(WorkloadQuantity.canonical(.int(2)) == "2")
+        #expect(WorkloadQuantity.canonical("1e3") == "1e3")
+        #expect(WorkloadQuantity.canonical("0.1Ki") == "102400m")
+        #expect(WorkloadQuantity.canonical("1G") == "1G")
+        #expect(WorkloadQuantity.canonical("0") == "0")
+        #expect(WorkloadQuantity.canonical("abc") == nil)
     }
 }
 
 @Suite struct WorkloadsGenerationTests {
     @Test func deploymentAnnotationsBumpGenerationLabelsDoNot() async throws {
         let deployments = try workloadStore(try await makeRegistry(), "apps", "deployments")
-        let created = try await deployments.create(namespace: "default", object: deploymentObject(), options: WriteOptions()).object
+        let created = try await deployments.create(namespace: "default", object: workloadDeployment(), options: WriteOptions()).object
         var labelled = created
         labelled[key: "metadata", "labels"] = ["x": "y"]
         let afterLabel = try await deployments.update(namespace: "default", name: "web", object: labelled, options: WriteOptions()).object
@@ -440,7 +443,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
 
     @Test func replicaSetLabelsDoNotBumpGeneration() async throws {
         let sets = try workloadStore(try await makeRegistry(), "apps", "replicasets")
-        let created = try await sets.create(namespace: "default", object: deploymentObject("rs"), options: WriteOptions()).object
+        let created = try await sets.create(namespace: "default", object: workloadDeployment("rs"), options: WriteOptions()).object
         var annotated = created
         annotated[key: "metadata", "annotations"] = ["note": "z"]
         #expect(try await sets.update(namespace: "default", name: "rs", object: annotated, options: WriteOptions()).object.generation == 1)
@@ -455,7 +458,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
                                        "initContainers": [["name": "i", "image": "x", "restartPolicy": "Never"]],
                                        "containers": [["name": "c", "image": "x", "restartPolicy": "Always",
                                                        "ports": [["containerPort": 80, "hostPort": 81]]]]]]
-        let causes = try await invalidCauses(pods, pod)
+        let causes = try await workloadInvalidCauses(pods, pod)
         #expect(causes.contains("spec.initContainers[0].restartPolicy: Unsupported value: \"Never\": supported values: \"Always\""))
         #expect(causes.contains("spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers"))
         #expect(causes.contains("spec.containers[0].ports[0].hostPort: Invalid value: 81: must match `containerPort` when `hostNetwork` is true"))
@@ -474,7 +477,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
 @Suite struct WorkloadsEphemeralContainersTests {
     @Test func ephemeralContainersAreAddedNotChanged() async throws {
         let pods = try workloadStore(try await makeRegistry(), "", "pods")
-        _ = try await pods.create(namespace: "default", object: ["metadata": ["name": "p"], "spec": ["containers": [nginxContainer]]], options: WriteOptions())
+        _ = try await pods.create(namespace: "default", object: ["metadata": ["name": "p"], "spec": ["containers": [workloadNginx]]], options: WriteOptions())
         let patch: JSONValue = ["spec": ["ephemeralContainers": [["name": "debugger", "image": "busybox", "targetContainerName": "nginx"]]]]
         let pod = try await pods.patchEphemeralContainers(namespace: "default", name: "p", type: .strategic, body: patch, options: WriteOptions())
         let added = try #require(pod["spec"]?["ephemeralContainers"]?.arrayValue?.first)
@@ -499,7 +502,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
 @Suite struct WorkloadsDaemonSetTests {
     @Test func templateGenerationAnnotation() async throws {
         let daemons = try workloadStore(try await makeRegistry(), "apps", "daemonsets")
-        let created = try await daemons.create(namespace: "default", object: deploymentObject("agent"), options: WriteOptions()).object
+        let created = try await daemons.create(namespace: "default", object: workloadDeployment("agent"), options: WriteOptions()).object
         #expect(created.annotations["deprecated.daemonset.template.generation"] == "1")
         var relabelled = created
         relabelled[key: "metadata", "labels"] = ["a": "b"]
@@ -516,15 +519,15 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
 @Suite struct WorkloadsStrategyValidationTests {
     @Test func rollingUpdateValues() async throws {
         let deployments = try workloadStore(try await makeRegistry(), "apps", "deployments")
-        var object = deploymentObject()
+        var object = workloadDeployment()
         object[key: "spec", "strategy"] = ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": "200%", "maxUnavailable": "150%"]]
-        let causes = try await invalidCauses(deployments, object)
+        let causes = try await workloadInvalidCauses(deployments, object)
         #expect(causes == ["spec.strategy.rollingUpdate.maxUnavailable: Invalid value: \"150%\": must not be greater than 100%"])
         object[key: "spec", "strategy"] = ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 0, "maxUnavailable": "0%"]]
-        let zero = try await invalidCauses(deployments, object)
+        let zero = try await workloadInvalidCauses(deployments, object)
         #expect(zero == ["spec.strategy.rollingUpdate.maxUnavailable: Invalid value: \"0%\": may not be 0 when `maxSurge` is 0"])
         object[key: "spec", "strategy"] = ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": "x"]]
-        let bad = try await invalidCauses(deployments, object)
+        let bad = try await workloadInvalidCauses(deployments, object)
         #expect(bad == ["spec.strategy.rollingUpdate.maxSurge: Invalid value: \"x\": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"])
     }
 }
@@ -533,7 +536,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
     @Test func gatedPodsShowSchedulingGated() async throws {
         let pods = try workloadStore(try await makeRegistry(), "", "pods")
         let created = try await pods.create(namespace: "default", object: ["metadata": ["name": "g"],
-                                                                           "spec": ["schedulingGates": [["name": "example.com/wait"]], "containers": [nginxContainer]]],
+                                                                           "spec": ["schedulingGates": [["name": "example.com/wait"]], "containers": [workloadNginx]]],
                                             options: WriteOptions()).object
         #expect(created["status"]?["conditions"]?.arrayValue?.first?["reason"] == "SchedulingGated")
         #expect(PodStrategy.printPod(created, now: 0).status == "SchedulingGated")
@@ -554,7 +557,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
     @Test func onlySomeSpecFieldsChange() async throws {
         let registry = try await makeRegistry()
         let sets = try workloadStore(registry, "apps", "statefulsets")
-        let created = try await sets.create(namespace: "default", object: deploymentObject("db"), options: WriteOptions()).object
+        let created = try await sets.create(namespace: "default", object: workloadDeployment("db"), options: WriteOptions()).object
         var scaled = created
         scaled[key: "spec", "replicas"] = 3
         #expect(try await sets.update(namespace: "default", name: "db", object: scaled, options: WriteOptions()).object["spec"]?["replicas"] == 3)
@@ -567,7 +570,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
         #expect(error?.details?.causes.map(\.field) == ["spec"])
 
         let revisions = try workloadStore(registry, "apps", "controllerrevisions")
-        let causes = try await invalidCauses(revisions, ["metadata": ["name": "r"], "revision": -1])
+        let causes = try await workloadInvalidCauses(revisions, ["metadata": ["name": "r"], "revision": -1])
         #expect(causes == ["data: Required value: data is mandatory", "revision: Invalid value: -1: must be greater than or equal to 0"])
     }
 }
@@ -575,14 +578,14 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
 @Suite struct WorkloadsDaemonSetStrategyTests {
     @Test func rollingUpdateNeedsExactlyOneNonZero() async throws {
         let daemons = try workloadStore(try await makeRegistry(), "apps", "daemonsets")
-        var object = deploymentObject("agent")
+        var object = workloadDeployment("agent")
         object[key: "spec", "updateStrategy"] = ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": 1, "maxSurge": "10%"]]
-        #expect(try await invalidCauses(daemons, object) == ["spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: \"10%\": may not be set when maxUnavailable is non-zero"])
+        #expect(try await workloadInvalidCauses(daemons, object) == ["spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: \"10%\": may not be set when maxUnavailable is non-zero"])
         object[key: "spec", "updateStrategy"] = ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": 0, "maxSurge": 0]]
-        #expect(try await invalidCauses(daemons, object) == ["spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0"])
-        object[key: "spec", "template"] = ["spec": ["containers": [nginxContainer]]]
+        #expect(try await workloadInvalidCauses(daemons, object) == ["spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0"])
+        object[key: "spec", "template"] = ["spec": ["containers": [workloadNginx]]]
         object[key: "spec", "updateStrategy"] = nil
-        #expect(try await invalidCauses(daemons, object) == ["spec.template.metadata.labels: Invalid value: map[string]string(nil): `selector` does not match template `labels`"])
+        #expect(try await workloadInvalidCauses(daemons, object) == ["spec.template.metadata.labels: Invalid value: map[string]string(nil): `selector` does not match template `labels`"])
     }
 }
 
@@ -590,7 +593,7 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
     @Test func templateIsImmutableUnlessSuspendedSchedulingDirectives() async throws {
         let jobs = try workloadStore(try await makeRegistry(), "batch", "jobs")
         let job: JSONValue = ["metadata": ["name": "j"],
-                              "spec": ["suspend": true, "template": ["spec": ["containers": [nginxContainer], "restartPolicy": "Never"]]]]
+                              "spec": ["suspend": true, "template": ["spec": ["containers": [workloadNginx], "restartPolicy": "Never"]]]]
         let created = try await jobs.create(namespace: "default", object: job, options: WriteOptions()).object
         var scheduled = created
         scheduled[key: "spec", "template"] = {
@@ -620,9 +623,88 @@ func invalidCauses(_ store: GenericStore, _ object: JSONValue) async throws -> [
                                  "spec": ["schedule": "@daily",
                                           "jobTemplate": ["spec": ["manualSelector": true, "selector": ["matchLabels": ["a": "b"]],
                                                                    "template": ["metadata": ["labels": ["a": "b"]],
-                                                                                "spec": ["containers": [nginxContainer], "restartPolicy": "Never"]]]]]]
-        let causes = try await invalidCauses(cronJobs, object)
+                                                                                "spec": ["containers": [workloadNginx], "restartPolicy": "Never"]]]]]]
+        let causes = try await workloadInvalidCauses(cronJobs, object)
         #expect(causes.contains("spec.jobTemplate.spec.manualSelector: Unsupported value: true: supported values: \"nil\", \"false\""))
         #expect(causes.contains { $0.hasPrefix("spec.jobTemplate.spec.selector: Invalid value: v1.LabelSelector{") && $0.hasSuffix("`selector` will be auto-generated") })
+    }
+}
+
+@Suite struct WorkloadsResourceTests {
+    @Test func resourceNamesAndLimits() async throws {
+        let pods = try workloadStore(try await makeRegistry(), "", "pods")
+        let pod: JSONValue = ["metadata": ["name": "p"],
+                              "spec": ["containers": [["name": "c", "image": "x",
+                                                       "resources": ["limits": ["cpux": "1", "cpu": "500m", "example.com/gpu": "1"],
+                                                                     "requests": ["cpu": "1", "example.com/gpu": "2"]]]]]]
+        let causes = try await workloadInvalidCauses(pods, pod)
+        #expect(causes.contains("spec.containers[0].resources.limits[cpux]: Invalid value: \"cpux\": must be a standard resource for containers"))
+        #expect(causes.contains("spec.containers[0].resources.requests[cpu]: Invalid value: \"1\": must be less than or equal to cpu limit of 500m"))
+        #expect(causes.contains("spec.containers[0].resources.requests[example.com/gpu]: Invalid value: \"2\": must be equal to example.com/gpu limit of 1"))
+    }
+}
+
+@Suite struct WorkloadsSecurityContextTests {
+    @Test func idsAndPrivilegeEscalation() async throws {
+        let pods = try workloadStore(try await makeRegistry(), "", "pods")
+        let pod: JSONValue = ["metadata": ["name": "p"],
+                              "spec": ["securityContext": ["runAsUser": -1, "fsGroup": 3_000_000_000],
+                                       "containers": [["name": "c", "image": "x",
+                                                       "securityContext": ["privileged": true, "allowPrivilegeEscalation": false, "runAsGroup": -5]]]]]
+        let causes = try await workloadInvalidCauses(pods, pod)
+        #expect(causes.contains("spec.securityContext.runAsUser: Invalid value: -1: must be between 0 and 2147483647, inclusive"))
+        #expect(causes.contains("spec.securityContext.fsGroup: Invalid value: 3000000000: must be between 0 and 2147483647, inclusive"))
+        #expect(causes.contains("spec.containers[0].securityContext.runAsGroup: Invalid value: -5: must be between 0 and 2147483647, inclusive"))
+        #expect(causes.contains("spec.containers[0].securityContext: Invalid value: cannot set `allowPrivilegeEscalation` to false and `privileged` to true"))
+    }
+}
+
+@Suite struct WorkloadsReplicationControllerTests {
+    @Test func selectorMustMatchTemplate() async throws {
+        let rcs = try workloadStore(try await makeRegistry(), "", "replicationcontrollers")
+        let causes = try await workloadInvalidCauses(rcs, ["metadata": ["name": "rc"],
+                                                           "spec": ["selector": ["app": "a"],
+                                                                    "template": ["spec": ["containers": [workloadNginx]]]]])
+        #expect(causes == ["spec.template.metadata.labels: Invalid value: map[string]string(nil): `selector` does not match template `labels`"])
+        let missing = try await workloadInvalidCauses(rcs, ["metadata": ["name": "rc"], "spec": .object([:])])
+        #expect(missing == ["spec.selector: Required value", "spec.template: Required value"])
+    }
+}
+
+@Suite struct WorkloadsAffinityTests {
+    @Test func affinityRules() async throws {
+        let pods = try workloadStore(try await makeRegistry(), "", "pods")
+        let affinity: JSONValue = [
+            "nodeAffinity": ["requiredDuringSchedulingIgnoredDuringExecution": ["nodeSelectorTerms": [
+                ["matchExpressions": [["key": "disk", "operator": "Foo"], ["key": "zone", "operator": "In"]]]]]],
+            "podAntiAffinity": ["preferredDuringSchedulingIgnoredDuringExecution": [["weight": 0, "podAffinityTerm": ["labelSelector": ["matchLabels": ["a": "b"]]]]]],
+        ]
+        let causes = try await workloadInvalidCauses(pods, ["metadata": ["name": "p"],
+                                                            "spec": ["affinity": affinity, "containers": [workloadNginx]]])
+        let base = "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions"
+        #expect(causes.contains("\(base)[0].operator: Invalid value: \"Foo\": not a valid selector operator"))
+        #expect(causes.contains("\(base)[1].values: Required value: must be specified when `operator` is 'In' or 'NotIn'"))
+        #expect(causes.contains("spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 0: must be in the range 1-100"))
+        #expect(causes.contains("spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey: Required value: can not be empty"))
+    }
+}
+
+@Suite struct WorkloadsCronJobUpdateTests {
+    @Test func timeZoneRulesOnUpdate() async throws {
+        let cronJobs = try workloadStore(try await makeRegistry(), "batch", "cronjobs")
+        let object: JSONValue = ["metadata": ["name": "cj"],
+                                 "spec": ["schedule": "CRON_TZ=UTC 0 * * * *",
+                                          "jobTemplate": ["spec": ["template": ["spec": ["containers": [workloadNginx], "restartPolicy": "Never"]]]]]]
+        let causes = try await workloadInvalidCauses(cronJobs, object)
+        #expect(causes == ["spec.schedule: Invalid value: \"CRON_TZ=UTC 0 * * * *\": cannot use TZ or CRON_TZ in schedule, use timeZone field instead"])
+        var plain = object
+        plain[key: "spec", "schedule"] = "0 * * * *"
+        let created = try await cronJobs.create(namespace: "default", object: plain, options: WriteOptions()).object
+        var tz = created
+        tz[key: "spec", "schedule"] = "TZ=UTC 0 * * * *"
+        let error = await #expect(throws: StatusError.self) {
+            _ = try await cronJobs.update(namespace: "default", name: "cj", object: tz, options: WriteOptions())
+        }
+        #expect(error?.details?.causes.map(\.message) == ["Invalid value: \"TZ=UTC 0 * * * *\": cannot use TZ or CRON_TZ in schedule, use timeZone field instead"])
     }
 }

@@ -310,3 +310,195 @@ def test_python_client_reads_every_workload_kind(kns, api_client, ns):
                    batch.list_namespaced_cron_job, core.list_namespaced_pod, core.list_namespaced_pod_template,
                    core.list_namespaced_replication_controller):
         lister(ns)
+
+
+RICH_DEPLOYMENT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: rich
+  labels: {app: rich, tier: web}
+  annotations: {team: blue}
+spec:
+  replicas: 2
+  minReadySeconds: 5
+  selector:
+    matchLabels: {app: rich}
+    matchExpressions:
+    - {key: tier, operator: In, values: [web, api]}
+  strategy:
+    type: RollingUpdate
+    rollingUpdate: {maxSurge: 1, maxUnavailable: 0}
+  template:
+    metadata:
+      labels: {app: rich, tier: web}
+      annotations: {prometheus.io/scrape: "true"}
+    spec:
+      serviceAccountName: builder
+      securityContext: {runAsNonRoot: true, runAsUser: 1000, fsGroup: 2000, seccompProfile: {type: RuntimeDefault}}
+      nodeSelector: {disktype: ssd}
+      tolerations:
+      - {key: dedicated, operator: Equal, value: web, effect: NoSchedule}
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+            - matchExpressions:
+              - {key: kubernetes.io/os, operator: In, values: [linux]}
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            podAffinityTerm:
+              topologyKey: kubernetes.io/hostname
+              labelSelector: {matchLabels: {app: rich}}
+      initContainers:
+      - name: migrate
+        image: registry.example.com/migrate:v2
+        command: [sh, -c, "echo migrate"]
+      containers:
+      - name: web
+        image: nginx:1.25
+        ports:
+        - {name: http, containerPort: 8080}
+        - {name: metrics, containerPort: 9090, protocol: TCP}
+        env:
+        - {name: MODE, value: production}
+        - name: DB_PASSWORD
+          valueFrom: {secretKeyRef: {name: db, key: password}}
+        - name: POD_NAME
+          valueFrom: {fieldRef: {fieldPath: metadata.name}}
+        envFrom:
+        - configMapRef: {name: web-config}
+        - secretRef: {name: web-secret, optional: true}
+        resources:
+          requests: {cpu: 250m, memory: 64Mi}
+          limits: {cpu: "1", memory: 256Mi}
+        livenessProbe:
+          httpGet: {path: /healthz, port: http}
+          initialDelaySeconds: 10
+        readinessProbe:
+          tcpSocket: {port: 8080}
+          periodSeconds: 5
+        startupProbe:
+          exec: {command: [cat, /tmp/ready]}
+          failureThreshold: 30
+        lifecycle:
+          preStop:
+            exec: {command: [sleep, "5"]}
+        securityContext:
+          allowPrivilegeEscalation: false
+          readOnlyRootFilesystem: true
+          capabilities: {drop: [ALL]}
+        volumeMounts:
+        - {name: config, mountPath: /etc/web, readOnly: true}
+        - {name: cache, mountPath: /cache}
+        - {name: secret, mountPath: /etc/secret}
+      - name: sidecar
+        image: busybox
+        args: [sleep, infinity]
+      volumes:
+      - name: config
+        configMap:
+          name: web-config
+          items: [{key: nginx.conf, path: nginx.conf}]
+      - name: cache
+        emptyDir: {medium: Memory, sizeLimit: 128Mi}
+      - name: secret
+        secret: {secretName: web-secret, defaultMode: 256}
+"""
+
+
+def _is_subset(applied, served, path="$"):
+    """Every field of `applied` is in `served` with the same value (lists element-wise)."""
+    if isinstance(applied, dict):
+        assert isinstance(served, dict), f"{path}: expected an object, got {served!r}"
+        for k, v in applied.items():
+            assert k in served, f"{path}.{k} was dropped"
+            _is_subset(v, served[k], f"{path}.{k}")
+    elif isinstance(applied, list):
+        assert isinstance(served, list) and len(served) == len(applied), f"{path}: {served!r} != {applied!r}"
+        for i, (a, s) in enumerate(zip(applied, served)):
+            _is_subset(a, s, f"{path}[{i}]")
+    else:
+        assert applied == served, f"{path}: applied {applied!r}, served {served!r}"
+
+
+def test_rich_deployment_keeps_every_field_and_gets_defaults(kns):
+    ok(kns("apply", "-f", "-", input=RICH_DEPLOYMENT))
+    served = _json(kns("get", "deploy", "rich", "-o", "json"))
+    applied = yaml.safe_load(RICH_DEPLOYMENT)
+    _is_subset(applied["spec"], served["spec"], "spec")
+    _is_subset(applied["metadata"]["labels"], served["metadata"]["labels"], "metadata.labels")
+    tspec = served["spec"]["template"]["spec"]
+    web, sidecar = tspec["containers"]
+    assert web["imagePullPolicy"] == "IfNotPresent" and sidecar["imagePullPolicy"] == "Always"
+    assert tspec["initContainers"][0]["imagePullPolicy"] == "IfNotPresent"
+    assert web["livenessProbe"] == {"httpGet": {"path": "/healthz", "port": "http", "scheme": "HTTP"}, "initialDelaySeconds": 10,
+                                    "timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
+    assert web["readinessProbe"]["timeoutSeconds"] == 1 and web["readinessProbe"]["failureThreshold"] == 3
+    assert web["env"][2]["valueFrom"]["fieldRef"]["apiVersion"] == "v1"
+    assert web["ports"][0]["protocol"] == "TCP"
+    assert tspec["volumes"][0]["configMap"]["defaultMode"] == 420
+    assert tspec["volumes"][2]["secret"]["defaultMode"] == 256
+    assert served["spec"]["revisionHistoryLimit"] == 10 and served["spec"]["progressDeadlineSeconds"] == 600
+    assert tspec["serviceAccount"] == "builder"
+    # re-applying the same manifest changes nothing
+    cp = ok(kns("apply", "-f", "-", input=RICH_DEPLOYMENT))
+    assert cp.stdout.strip() == "deployment.apps/rich unchanged", show(cp)
+
+
+def test_reapply_removes_what_the_manifest_dropped(kns):
+    ok(kns("apply", "-f", "-", input=RICH_DEPLOYMENT))
+    edited = yaml.safe_load(RICH_DEPLOYMENT)
+    tspec = edited["spec"]["template"]["spec"]
+    tspec["containers"] = [tspec["containers"][0]]                       # drop the sidecar
+    web = tspec["containers"][0]
+    web["env"] = [e for e in web["env"] if e["name"] != "MODE"]          # drop an env var
+    web["ports"] = [web["ports"][0]]                                     # drop a port
+    del edited["metadata"]["labels"]["tier"]                              # drop a label
+    cp = ok(kns("apply", "-f", "-", input=yaml.safe_dump(edited)))
+    assert cp.stdout.strip() == "deployment.apps/rich configured", show(cp)
+    served = _json(kns("get", "deploy", "rich", "-o", "json"))
+    containers = served["spec"]["template"]["spec"]["containers"]
+    assert [c["name"] for c in containers] == ["web"]
+    assert [e["name"] for e in containers[0]["env"]] == ["DB_PASSWORD", "POD_NAME"]
+    assert [p["name"] for p in containers[0]["ports"]] == ["http"]
+    assert served["metadata"]["labels"] == {"app": "rich"}
+    assert served["metadata"]["generation"] == 2
+
+
+def test_cronjob_manifest_round_trips(kns):
+    manifest = {
+        "apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "purge"},
+        "spec": {"schedule": "0 3 * * *", "timeZone": "Europe/Paris", "concurrencyPolicy": "Forbid",
+                 "startingDeadlineSeconds": 3600, "successfulJobsHistoryLimit": 2, "failedJobsHistoryLimit": 3,
+                 "jobTemplate": {"metadata": {"labels": {"job": "purge"}},
+                                 "spec": {"backoffLimit": 2, "activeDeadlineSeconds": 600, "ttlSecondsAfterFinished": 86400,
+                                          "template": {"spec": {"restartPolicy": "OnFailure",
+                                                                "containers": [{"name": "purge", "image": "purge:1",
+                                                                                "args": ["--older-than", "30d"]}]}}}}},
+    }
+    ok(kns("apply", "-f", "-", input=yaml.safe_dump(manifest)))
+    served = _json(kns("get", "cronjob", "purge", "-o", "json"))
+    _is_subset(manifest["spec"], served["spec"], "spec")
+    assert served["spec"]["suspend"] is False
+    rows = parse_table(ok(kns("get", "cronjob", "purge")).stdout)
+    assert rows[0]["TIMEZONE"] == "Europe/Paris" and rows[0]["SCHEDULE"] == "0 3 * * *"
+    bad = dict(manifest, metadata={"name": "bad-zone"})
+    bad["spec"] = dict(manifest["spec"], timeZone="Europe/Pariss")
+    cp = fails(kns("apply", "-f", "-", input=yaml.safe_dump(bad)))
+    assert 'spec.timeZone: Invalid value: "Europe/Pariss": unknown time zone Europe/Pariss' in cp.stderr, show(cp)
+
+
+def test_bindings_resource_binds_a_pod(kns, http, ns):
+    ok(kns("run", "later", "--image=nginx"))
+    binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "later"}, "target": {"kind": "Node", "name": "node-9"}}
+    r = http.post_json(f"/api/v1/namespaces/{ns}/bindings", binding)
+    assert r.status_code == 201, r.text
+    assert _json(kns("get", "pod", "later", "-o", "json"))["spec"]["nodeName"] == "node-9"
+    r = http.post_json(f"/api/v1/namespaces/{ns}/bindings", dict(binding, target={"kind": "Node", "name": "node-10"}))
+    assert_status(r, 409, "Conflict")
+    r = http.get(f"/api/v1/namespaces/{ns}/bindings")
+    assert_status(r, 405, "MethodNotAllowed")
+    names = [line.split()[0] for line in ok(kns("api-resources", "--api-group=")).stdout.splitlines()[1:]]
+    assert "bindings" in names and "pods" in names

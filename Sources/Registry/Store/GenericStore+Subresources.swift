@@ -202,6 +202,6 @@ struct ScaleTableStrategy: ResourceStrategy {
 
 extension ResourceDefinition {
     /// The Scale "kind" of the scale subresource, for printing it.
-    public static let scale = ResourceDefinition(group: "autoscaling", version: "v1", resource: "scale", kind: "Scale", namespaced: true,
+    public static let scaleKind = ResourceDefinition(group: "autoscaling", version: "v1", resource: "scale", kind: "Scale", namespaced: true,
                                                  verbs: ["get", "patch", "update"], strategy: ScaleTableStrategy())
 }

@@ -257,11 +257,12 @@ struct CronJobStrategy: WorkloadStrategy {
             if let message = CronSchedule.validate(schedule) {
                 errors.append(.invalid("spec.schedule", string: schedule, message))
             }
-            if schedule.contains("TZ") {
+            // On update (the object has a resourceVersion) validateUpdate applies the TZ rules with the old schedule.
+            if object.resourceVersion.isEmpty, schedule.contains("TZ") {
                 errors.append(.invalid("spec.schedule", string: schedule, "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"))
             }
         }
-        if let zone = spec["timeZone"], !zone.isNull {
+        if object.resourceVersion.isEmpty, let zone = spec["timeZone"], !zone.isNull {
             errors += Self.validateTimeZone(zone.stringValue ?? "", field: "spec.timeZone")
         }
         let policy = spec["concurrencyPolicy"]?.stringValue ?? ""
@@ -282,6 +283,27 @@ struct CronJobStrategy: WorkloadStrategy {
         if jobSpec["manualSelector"]?.boolValue == true {
             errors.append(FieldError(.notSupported, field: "spec.jobTemplate.spec.manualSelector", value: "true",
                                      detail: "supported values: \"nil\", \"false\""))
+        }
+        return errors
+    }
+
+    /// A schedule may keep a TZ it already had (but not with timeZone); timeZone is checked when it changes.
+    func validateUpdate(_ object: JSONValue, old: JSONValue) -> [FieldError] {
+        var errors: [FieldError] = []
+        let schedule = object["spec"]?["schedule"]?.stringValue ?? ""
+        let zone = object["spec"]?["timeZone"]
+        let hasZone = zone != nil && zone?.isNull == false
+        if schedule.contains("TZ") {
+            if (old["spec"]?["schedule"]?.stringValue ?? "").contains("TZ") {
+                if hasZone {
+                    errors.append(.invalid("spec.schedule", string: schedule, "cannot use both timeZone field and TZ or CRON_TZ in schedule"))
+                }
+            } else {
+                errors.append(.invalid("spec.schedule", string: schedule, "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"))
+            }
+        }
+        if hasZone, zone != old["spec"]?["timeZone"] {
+            errors += Self.validateTimeZone(zone?.stringValue ?? "", field: "spec.timeZone")
         }
         return errors
     }

@@ -132,8 +132,8 @@ enum PodSpecDefaults {
         }
         setIfMissing(&container, "resources", .object([:]))
         with(&container, "resources") { resources in
-            Quantity.canonicalizeMap(&resources, "limits")
-            Quantity.canonicalizeMap(&resources, "requests")
+            WorkloadQuantity.canonicalizeMap(&resources, "limits")
+            WorkloadQuantity.canonicalizeMap(&resources, "requests")
         }
         forEach(&container, "ports") { port in setIfEmpty(&port, "protocol", "TCP") }
         forEach(&container, "env") { env in
@@ -159,6 +159,7 @@ enum PodSpecDefaults {
             setIfEmpty(&get, "path", "/")
             setIfEmpty(&get, "scheme", "HTTP")
         }
+        with(&handler, "grpc") { grpc in setIfMissing(&grpc, "service", "") }
     }
 
     /// The tag of an image reference: "latest" when neither tag nor digest is given, "" for a digest only.
@@ -200,7 +201,7 @@ enum PodSpecDefaults {
         }
         with(&volume, "hostPath") { source in setIfMissing(&source, "type", "") }
         with(&volume, "emptyDir") { source in
-            if let size = source["sizeLimit"], let c = Quantity.canonical(size) { source["sizeLimit"] = .string(c) }
+            if let size = source["sizeLimit"], let c = WorkloadQuantity.canonical(size) { source["sizeLimit"] = .string(c) }
         }
         with(&volume, "iscsi") { source in setIfEmpty(&source, "iscsiInterface", "default") }
         with(&volume, "rbd") { source in
@@ -233,8 +234,8 @@ enum PodSpecDefaults {
     static func applyPVCSpec(_ spec: inout JSONValue) {
         setIfEmpty(&spec, "volumeMode", "Filesystem")
         with(&spec, "resources") { resources in
-            Quantity.canonicalizeMap(&resources, "limits")
-            Quantity.canonicalizeMap(&resources, "requests")
+            WorkloadQuantity.canonicalizeMap(&resources, "limits")
+            WorkloadQuantity.canonicalizeMap(&resources, "requests")
         }
     }
 
@@ -271,7 +272,7 @@ enum PodSpecDefaults {
             var containerLimits = Set<String>()
             for (kind, target) in [("requests", 0), ("limits", 1)] {
                 for (name, value) in container["resources"]?[kind]?.objectValue ?? [:] where name == "cpu" || name == "memory" {
-                    guard let q = Quantity.value(value), q != 0 else { continue }
+                    guard let q = WorkloadQuantity.value(value), q != 0 else { continue }
                     if target == 0 { requests[name, default: 0] += q } else {
                         limits[name, default: 0] += q
                         containerLimits.insert(name)
@@ -280,8 +281,8 @@ enum PodSpecDefaults {
             }
             if containerLimits.count < 2 { isGuaranteed = false }
             for name in ["cpu", "memory"] {
-                let r = container["resources"]?["requests"]?[name].flatMap(Quantity.value)
-                let l = container["resources"]?["limits"]?[name].flatMap(Quantity.value)
+                let r = container["resources"]?["requests"]?[name].flatMap(WorkloadQuantity.value)
+                let l = container["resources"]?["limits"]?[name].flatMap(WorkloadQuantity.value)
                 if r != nil, r != l { isGuaranteed = false }
             }
         }

@@ -83,7 +83,9 @@ enum PodSpecValidation {
         if dns.isEmpty {
             errors.append(.required("\(path).dnsPolicy"))
         } else if !["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"].contains(dns) {
-            errors.append(.notSupported("\(path).dnsPolicy", dns, supported: ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]))
+            errors.append(.notSupported("\(path).dnsPolicy", dns, supported: ["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"]))
+        } else if dns == "None", spec["dnsConfig"] == nil || spec["dnsConfig"]?.isNull == true {
+            errors.append(.required("\(path).dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None"))
         }
         if let deadline = spec["activeDeadlineSeconds"], !deadline.isNull {
             let value = deadline.intValue ?? 0
@@ -117,8 +119,18 @@ enum PodSpecValidation {
         }
         let priorityClass = string(spec, "priorityClassName")
         if !priorityClass.isEmpty { errors += validateDNS1123Subdomain(priorityClass, field: "\(path).priorityClassName") }
+        if let affinity = spec["affinity"], !affinity.isNull {
+            errors += validateAffinity(affinity, path: "\(path).affinity")
+        }
         for (index, toleration) in (spec["tolerations"]?.arrayValue ?? []).enumerated() {
             errors += validateToleration(toleration, path: "\(path).tolerations[\(index)]")
+        }
+        errors += validateSecurityIDs(spec["securityContext"], path: "\(path).securityContext",
+                                      keys: ["runAsUser", "runAsGroup", "fsGroup"])
+        for (index, group) in (spec["securityContext"]?["supplementalGroups"]?.arrayValue ?? []).enumerated() {
+            if let id = group.intValue, id < 0 || id > 2_147_483_647 {
+                errors.append(.invalid("\(path).securityContext.supplementalGroups[\(index)]", .int(id), "must be between 0 and 2147483647, inclusive"))
+            }
         }
         if let grace = spec["terminationGracePeriodSeconds"], !grace.isNull, grace.intValue == nil {
             errors.append(.invalid("\(path).terminationGracePeriodSeconds", grace, "must be an integer"))
@@ -151,6 +163,90 @@ enum PodSpecValidation {
         }
         if let seconds = toleration["tolerationSeconds"], !seconds.isNull, effect != "NoExecute" {
             errors.append(.invalid("\(path).effect", .string(effect), "effect must be 'NoExecute' when `tolerationSeconds` is set"))
+        }
+        return errors
+    }
+
+    /// User and group IDs: 0 to 2147483647.
+    static func validateSecurityIDs(_ context: JSONValue?, path: String, keys: [String]) -> [FieldError] {
+        var errors: [FieldError] = []
+        for key in keys {
+            guard let value = context?[key], !value.isNull else { continue }
+            if let id = value.intValue, id >= 0, id <= 2_147_483_647 { continue }
+            errors.append(.invalid("\(path).\(key)", value, "must be between 0 and 2147483647, inclusive"))
+        }
+        return errors
+    }
+
+    // MARK: Affinity
+
+    static func validateAffinity(_ affinity: JSONValue, path: String) -> [FieldError] {
+        var errors: [FieldError] = []
+        if let node = affinity["nodeAffinity"], !node.isNull {
+            let p = "\(path).nodeAffinity"
+            if let required = node["requiredDuringSchedulingIgnoredDuringExecution"], !required.isNull {
+                let rp = "\(p).requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"
+                let terms = required["nodeSelectorTerms"]?.arrayValue ?? []
+                if terms.isEmpty { errors.append(.required(rp, "must have at least one node selector term")) }
+                for (i, term) in terms.enumerated() { errors += validateNodeSelectorTerm(term, path: "\(rp)[\(i)]") }
+            }
+            for (i, preferred) in (node["preferredDuringSchedulingIgnoredDuringExecution"]?.arrayValue ?? []).enumerated() {
+                let pp = "\(p).preferredDuringSchedulingIgnoredDuringExecution[\(i)]"
+                errors += validateWeight(preferred["weight"], path: "\(pp).weight")
+                errors += validateNodeSelectorTerm(preferred["preference"] ?? .object([:]), path: "\(pp).preference")
+            }
+        }
+        for kind in ["podAffinity", "podAntiAffinity"] {
+            guard let pod = affinity[kind], !pod.isNull else { continue }
+            let p = "\(path).\(kind)"
+            for (i, term) in (pod["requiredDuringSchedulingIgnoredDuringExecution"]?.arrayValue ?? []).enumerated() {
+                errors += validatePodAffinityTerm(term, path: "\(p).requiredDuringSchedulingIgnoredDuringExecution[\(i)]")
+            }
+            for (i, weighted) in (pod["preferredDuringSchedulingIgnoredDuringExecution"]?.arrayValue ?? []).enumerated() {
+                let wp = "\(p).preferredDuringSchedulingIgnoredDuringExecution[\(i)]"
+                errors += validateWeight(weighted["weight"], path: "\(wp).weight")
+                errors += validatePodAffinityTerm(weighted["podAffinityTerm"] ?? .object([:]), path: "\(wp).podAffinityTerm")
+            }
+        }
+        return errors
+    }
+
+    static func validateWeight(_ value: JSONValue?, path: String) -> [FieldError] {
+        let weight = value?.intValue ?? 0
+        return (1...100).contains(weight) ? [] : [.invalid(path, .int(weight), "must be in the range 1-100")]
+    }
+
+    static func validatePodAffinityTerm(_ term: JSONValue, path: String) -> [FieldError] {
+        var errors: [FieldError] = []
+        if let selector = term["labelSelector"], !selector.isNull {
+            errors += WorkloadSupport.validateSelector(selector, path: "\(path).labelSelector")
+        }
+        let key = string(term, "topologyKey")
+        if key.isEmpty {
+            errors.append(.required("\(path).topologyKey", "can not be empty"))
+        } else {
+            errors += validateQualifiedName(key, field: "\(path).topologyKey")
+        }
+        return errors
+    }
+
+    static func validateNodeSelectorTerm(_ term: JSONValue, path: String) -> [FieldError] {
+        var errors: [FieldError] = []
+        for (i, requirement) in (term["matchExpressions"]?.arrayValue ?? []).enumerated() {
+            let p = "\(path).matchExpressions[\(i)]"
+            let values = requirement["values"]?.arrayValue ?? []
+            let op = string(requirement, "operator")
+            switch op {
+            case "In", "NotIn":
+                if values.isEmpty { errors.append(.required("\(p).values", "must be specified when `operator` is 'In' or 'NotIn'")) }
+            case "Exists", "DoesNotExist":
+                if !values.isEmpty { errors.append(.forbidden("\(p).values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")) }
+            case "Gt", "Lt":
+                if values.count != 1 { errors.append(.required("\(p).values", "must be specified single value when `operator` is 'Lt' or 'Gt'")) }
+            default:
+                errors.append(.invalid("\(p).operator", .string(op), "not a valid selector operator"))
+            }
+            errors += validateLabelKey(string(requirement, "key"), field: "\(p).key")
         }
         return errors
     }
@@ -206,8 +302,8 @@ enum PodSpecValidation {
     }
 
     static func validateQuantity(_ value: JSONValue, field: String) -> [FieldError] {
-        guard let q = Quantity.value(value) else { return [.invalid(field, .string(Quantity.text(value)), Quantity.formatError)] }
-        return q < 0 ? [.invalid(field, .string(Quantity.text(value)), "must be greater than or equal to 0")] : []
+        guard let q = WorkloadQuantity.value(value) else { return [.invalid(field, .string(WorkloadQuantity.text(value)), WorkloadQuantity.formatError)] }
+        return q < 0 ? [.invalid(field, .string(WorkloadQuantity.text(value)), "must be greater than or equal to 0")] : []
     }
 
     // MARK: Containers
@@ -234,6 +330,12 @@ enum PodSpecValidation {
             errors.append(.notSupported("\(path).terminationMessagePolicy", messagePolicy, supported: ["File", "FallbackToLogsOnError"]))
         }
         errors += validatePorts(container["ports"], path: "\(path).ports")
+        if let context = container["securityContext"], !context.isNull {
+            errors += validateSecurityIDs(context, path: "\(path).securityContext", keys: ["runAsUser", "runAsGroup"])
+            if context["privileged"]?.boolValue == true, context["allowPrivilegeEscalation"]?.boolValue == false {
+                errors.append(.invalid("\(path).securityContext", nil, "cannot set `allowPrivilegeEscalation` to false and `privileged` to true"))
+            }
+        }
         if let policy = container["restartPolicy"]?.stringValue {
             if !isInit {
                 errors.append(.forbidden("\(path).restartPolicy", "may not be set for non-init containers"))
@@ -334,12 +436,19 @@ enum PodSpecValidation {
                 let q = map[key] ?? .null
                 let field = "\(path).\(kind)[\(key)]"
                 errors += validateQualifiedName(key, field: field)
-                guard let number = Quantity.value(q) else {
-                    errors.append(.invalid(field, .string(Quantity.text(q)), Quantity.formatError))
+                if !key.contains("/") {
+                    if !["cpu", "memory", "ephemeral-storage"].contains(key) && !key.hasPrefix("hugepages-") {
+                        errors.append(.invalid(field, string: key, "must be a standard resource for containers"))
+                    }
+                } else if !key.hasPrefix("kubernetes.io/") && !key.contains(".kubernetes.io/") && key.hasPrefix("requests.") {
+                    errors.append(.invalid(field, string: key, "doesn't follow extended resource name standard"))
+                }
+                guard let number = WorkloadQuantity.value(q) else {
+                    errors.append(.invalid(field, .string(WorkloadQuantity.text(q)), WorkloadQuantity.formatError))
                     continue
                 }
                 if number < 0 {
-                    errors.append(.invalid(field, .string(Quantity.text(q)), "must be greater than or equal to 0"))
+                    errors.append(.invalid(field, .string(WorkloadQuantity.text(q)), "must be greater than or equal to 0"))
                 }
                 parsed[kind, default: [:]][key] = number
             }
@@ -347,9 +456,23 @@ enum PodSpecValidation {
         let limits = value["limits"]?.objectValue ?? [:]
         let requests = value["requests"]?.objectValue ?? [:]
         for key in requests.keys.sorted() {
-            guard let r = parsed["requests"]?[key], let l = parsed["limits"]?[key], r > l else { continue }
-            errors.append(.invalid("\(path).requests[\(key)]", .string(Quantity.text(requests[key] ?? .null)),
-                                   "must be less than or equal to \(key) limit of \(Quantity.text(limits[key] ?? .null))"))
+            guard let r = parsed["requests"]?[key] else { continue }
+            let isExtended = key.contains("/") && !key.hasPrefix("kubernetes.io/") && !key.contains(".kubernetes.io/")
+            if isExtended {
+                if r.rounded() != r {
+                    errors.append(.invalid("\(path).requests[\(key)]", .string(WorkloadQuantity.text(requests[key] ?? .null)), "must be an integer"))
+                }
+                if let l = parsed["limits"]?[key], l != r {
+                    errors.append(.invalid("\(path).requests[\(key)]", .string(WorkloadQuantity.text(requests[key] ?? .null)),
+                                           "must be equal to \(key) limit of \(WorkloadQuantity.text(limits[key] ?? .null))"))
+                } else if parsed["limits"]?[key] == nil {
+                    errors.append(.forbidden("\(path).limits", "Limit must be set for non overcommitable resources"))
+                }
+                continue
+            }
+            guard let l = parsed["limits"]?[key], r > l else { continue }
+            errors.append(.invalid("\(path).requests[\(key)]", .string(WorkloadQuantity.text(requests[key] ?? .null)),
+                                   "must be less than or equal to \(key) limit of \(WorkloadQuantity.text(limits[key] ?? .null))"))
         }
         return errors
     }

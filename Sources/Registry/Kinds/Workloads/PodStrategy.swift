@@ -233,6 +233,9 @@ struct PodStrategy: ResourceStrategy {
     }
 }
 
+/// core/v1 Binding (`POST .../bindings`): never stored; the API server hands it to the pods' binding.
+struct BindingStrategy: ResourceStrategy {}
+
 /// core/v1 PodTemplate: a template with PodSpec defaults and validation.
 struct PodTemplateStrategy: ResourceStrategy {
     func prepareForCreate(_ object: inout JSONValue) {
@@ -282,7 +285,7 @@ struct ReplicationControllerStrategy: WorkloadStrategy {
     func validate(_ object: JSONValue) -> [FieldError] {
         var errors = WorkloadSupport.replicasErrors(object)
         errors += PodSpecValidation.nonNegative(object["spec"], "minReadySeconds", path: "spec")
-        let selector = JSONValue.stringMapValue(object["spec"]?["selector"])
+        let selector = JSONValue.workloadStringMap(object["spec"]?["selector"])
         if selector.isEmpty {
             errors.append(.required("spec.selector"))
         } else {
@@ -293,10 +296,9 @@ struct ReplicationControllerStrategy: WorkloadStrategy {
             return errors
         }
         let labels = template.labels
-        if labels.isEmpty {
-            errors.append(.required("spec.template.metadata.labels"))
-        } else if !selector.isEmpty, !selector.allSatisfy({ labels[$0.key] == $0.value }) {
-            errors.append(FieldError(.invalid, field: "spec.template.metadata.labels", value: WorkloadSupport.goMap(labels),
+        if !selector.isEmpty, !selector.allSatisfy({ labels[$0.key] == $0.value }) {
+            let rendered = template["metadata"]?["labels"]?.objectValue == nil ? "map[string]string(nil)" : WorkloadSupport.goMap(labels)
+            errors.append(FieldError(.invalid, field: "spec.template.metadata.labels", value: rendered,
                                      detail: "`selector` does not match template `labels`"))
         }
         errors += PodSpecValidation.validateTemplate(template, path: "spec.template")

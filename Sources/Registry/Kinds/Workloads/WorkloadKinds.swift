@@ -13,6 +13,8 @@ extension Registry {
             ResourceDefinition(group: "", version: "v1", resource: "replicationcontrollers", kind: "ReplicationController", namespaced: true,
                                shortNames: ["rc"], categories: ["all"], subresources: ["status", "scale"],
                                strategy: ReplicationControllerStrategy(), scale: ScaleSubresource(selectorIsMap: true)),
+            ResourceDefinition(group: "", version: "v1", resource: "bindings", kind: "Binding", namespaced: true,
+                               verbs: ["create"], strategy: BindingStrategy()),
             ResourceDefinition(group: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespaced: true,
                                shortNames: ["deploy"], categories: ["all"], subresources: ["status", "scale"],
                                strategy: DeploymentStrategy(), scale: ScaleSubresource()),

@@ -16,7 +16,7 @@ enum WorkloadSupport {
     /// `v1.LabelSelector{MatchLabels:map[string]string{...}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}`.
     static func goSelector(_ selector: JSONValue?) -> String {
         guard let selector, !selector.isNull else { return "null" }
-        let labels = JSONValue.stringMapValue(selector["matchLabels"])
+        let labels = JSONValue.workloadStringMap(selector["matchLabels"])
         let matchLabels = selector["matchLabels"]?.objectValue == nil ? "map[string]string(nil)" : goMap(labels)
         let expressions = selector["matchExpressions"]?.arrayValue ?? []
         var exprText = "[]v1.LabelSelectorRequirement(nil)"
@@ -153,7 +153,7 @@ enum WorkloadSupport {
 
     /// labels.FormatLabels of a map: `a=b,c=d`, or `<none>`.
     static func formatLabels(_ value: JSONValue?) -> String {
-        let map = JSONValue.stringMapValue(value)
+        let map = JSONValue.workloadStringMap(value)
         if map.isEmpty { return "<none>" }
         return map.keys.sorted().map { "\($0)=\(map[$0] ?? "")" }.joined(separator: ",")
     }
@@ -167,7 +167,7 @@ enum WorkloadSupport {
 
 extension JSONValue {
     /// The string values of a JSON object.
-    static func stringMapValue(_ value: JSONValue?) -> [String: String] {
+    static func workloadStringMap(_ value: JSONValue?) -> [String: String] {
         guard case .object(let o)? = value else { return [:] }
         return o.compactMapValues(\.stringValue)
     }

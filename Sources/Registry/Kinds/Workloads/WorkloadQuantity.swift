@@ -2,7 +2,7 @@ import APIMachinery
 
 /// resource.Quantity text: a signed decimal with an optional binary (Ki..Ei), decimal (n..E) or
 /// exponent (e3) suffix. Only parsed to check it and to compare values.
-enum Quantity {
+enum WorkloadQuantity {
     static let formatError = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
 
     /// The value of a quantity (a JSON string or number), or nil if it does not parse.
@@ -60,7 +60,7 @@ enum Quantity {
     }
 }
 
-extension Quantity {
+extension WorkloadQuantity {
     static let decimalSuffixes: [Int: String] = [-9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T", 15: "P", 18: "E"]
     static let decimalExponents: [String: Int] = ["n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18]
     static let binarySuffixes = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"]
