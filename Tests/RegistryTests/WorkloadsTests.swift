@@ -575,6 +575,22 @@ func workloadInvalidCauses(_ store: GenericStore, _ object: JSONValue) async thr
     }
 }
 
+@Suite struct WorkloadsStatefulSetClaimMountTests {
+    @Test func mountsMayNameAVolumeClaimTemplate() async throws {
+        let sets = try workloadStore(try await makeRegistry(), "apps", "statefulsets")
+        var object = workloadDeployment("db")
+        var template = object["spec"]?["template"] ?? [:]
+        template[key: "spec", "containers"] = [["name": "db", "image": "redis:7", "volumeMounts": [["name": "data", "mountPath": "/data"]]]]
+        object[key: "spec", "template"] = template
+        #expect(try await workloadInvalidCauses(sets, object)
+            == [#"spec.template.spec.containers[0].volumeMounts[0].name: Not found: "data""#])
+        object[key: "spec", "volumeClaimTemplates"] = [["metadata": ["name": "data"],
+                                                       "spec": ["accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "1Gi"]]]]]
+        let created = try await sets.create(namespace: "default", object: object, options: WriteOptions()).object
+        #expect(created["spec"]?["volumeClaimTemplates"]?.arrayValue?.first?["spec"]?["volumeMode"] == "Filesystem")
+    }
+}
+
 @Suite struct WorkloadsDaemonSetStrategyTests {
     @Test func rollingUpdateNeedsExactlyOneNonZero() async throws {
         let daemons = try workloadStore(try await makeRegistry(), "apps", "daemonsets")
@@ -706,5 +722,49 @@ func workloadInvalidCauses(_ store: GenericStore, _ object: JSONValue) async thr
             _ = try await cronJobs.update(namespace: "default", name: "cj", object: tz, options: WriteOptions())
         }
         #expect(error?.details?.causes.map(\.message) == ["Invalid value: \"TZ=UTC 0 * * * *\": cannot use TZ or CRON_TZ in schedule, use timeZone field instead"])
+    }
+}
+
+@Suite struct WorkloadsPodGracefulDeletionTests {
+    func pod(_ name: String, node: String?) -> JSONValue {
+        var spec: JSONValue = ["containers": [workloadNginx], "terminationGracePeriodSeconds": 20]
+        if let node { spec["nodeName"] = .string(node) }
+        return ["metadata": ["name": .string(name)], "spec": spec]
+    }
+
+    @Test func aPodOnANodeTerminatesUntilItsFinalDelete() async throws {
+        let pods = try workloadStore(try await makeRegistry(), "", "pods")
+        _ = try await pods.create(namespace: "default", object: pod("bound", node: "n1"), options: WriteOptions())
+        guard case .pending(let terminating) = try await pods.delete(namespace: "default", name: "bound", options: DeleteOptions()) else {
+            Issue.record("a pod on a node must terminate gracefully")
+            return
+        }
+        #expect(terminating.metadata["deletionGracePeriodSeconds"] == 20)
+        #expect(terminating.deletionTimestamp != nil)
+        // A status update while terminating keeps it; a second plain DELETE changes nothing.
+        var status = try await pods.get(namespace: "default", name: "bound")
+        status[key: "status", "phase"] = "Running"
+        _ = try await pods.update(namespace: "default", name: "bound", object: status, target: .status, options: WriteOptions())
+        guard case .pending = try await pods.delete(namespace: "default", name: "bound", options: DeleteOptions()) else {
+            Issue.record("still terminating")
+            return
+        }
+        // The kubelet's final DELETE (grace 0) removes it.
+        var final = DeleteOptions()
+        final.gracePeriodSeconds = 0
+        guard case .deleted = try await pods.delete(namespace: "default", name: "bound", options: final) else {
+            Issue.record("grace 0 deletes")
+            return
+        }
+        await #expect(throws: StatusError.self) { _ = try await pods.get(namespace: "default", name: "bound") }
+    }
+
+    @Test func aPodOnNoNodeGoesAtOnce() async throws {
+        let pods = try workloadStore(try await makeRegistry(), "", "pods")
+        _ = try await pods.create(namespace: "default", object: pod("unbound", node: nil), options: WriteOptions())
+        guard case .deleted = try await pods.delete(namespace: "default", name: "unbound", options: DeleteOptions()) else {
+            Issue.record("an unscheduled pod is deleted at once")
+            return
+        }
     }
 }

@@ -135,6 +135,11 @@ def test_run_pod_tables_and_binding(kns, http, ns):
     eviction = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "nginx", "namespace": ns}}
     r = http.post_json(f"/api/v1/namespaces/{ns}/pods/nginx/eviction", eviction)
     assert r.status_code == 201, r.text
+    # a pod on a node terminates gracefully: it stays, Terminating, until its kubelet (or a forced
+    # delete) confirms
+    rows = parse_table(ok(kns("get", "pod", "nginx")).stdout)
+    assert rows[0]["STATUS"] == "Terminating", rows
+    ok(kns("delete", "pod", "nginx", "--grace-period=0", "--force"))
     fails(kns("get", "pod", "nginx"))
 
 

@@ -36,8 +36,25 @@ extension GenericStore {
                                            "Precondition failed: ResourceVersion in precondition: \(rv), ResourceVersion in object meta: \(object.resourceVersion)")
             }
             do {
-                if object.deletionTimestamp != nil { return .pending(object) }
+                if object.deletionTimestamp != nil {
+                    // Already terminating: only a shorter grace period changes anything (the kubelet's
+                    // final DELETE with 0, or `kubectl delete --grace-period=0 --force`).
+                    let pending = object.metadata["deletionGracePeriodSeconds"]?.intValue ?? 0
+                    guard let requested = options.gracePeriodSeconds, requested < pending else { return .pending(object) }
+                    if requested == 0 && object.finalizers.isEmpty {
+                        if options.dryRun { return .deleted(object) }
+                        let deleted = try await storage.delete(kv.key, expectedRevision: kv.modRevision)
+                        object.resourceVersion = String(deleted.revision)
+                        return .deleted(object)
+                    }
+                    return try await markTerminating(&object, grace: requested, kv: kv, options: options)
+                }
+                let grace = strategy.deletionGracePeriod(object, requested: options.gracePeriodSeconds)
                 let held = strategy.beginDeletion(&object)
+                if grace > 0 {
+                    // Graceful deletion: the object stays, terminating, until whoever runs it confirms.
+                    return try await markTerminating(&object, grace: grace, kv: kv, options: options)
+                }
                 if !object.finalizers.isEmpty || held {
                     // Finalizers pending: mark for deletion and keep the object.
                     if options.dryRun { return .pending(object) }
@@ -57,6 +74,17 @@ extension GenericStore {
                 throw mapStorageError(error, name: name)
             }
         }
+    }
+
+    /// Sets deletionTimestamp (now + grace) and deletionGracePeriodSeconds and stores the object.
+    func markTerminating(_ object: inout JSONValue, grace: Int64, kv: KeyValue,
+                         options: DeleteOptions) async throws -> DeleteResult {
+        object.deletionTimestamp = formatTimestamp(now() + Double(grace))
+        object.metadata["deletionGracePeriodSeconds"] = .int(grace)
+        if options.dryRun { return .pending(object) }
+        let revision = try await storage.update(kv.key, value: try encode(object), expectedRevision: kv.modRevision)
+        object.resourceVersion = String(revision)
+        return .pending(object)
     }
 
     /// DELETECOLLECTION: deletes every object the options select; answers with the list of them.

@@ -72,7 +72,9 @@ extension GenericStore {
         if allocationLock != nil { try await strategy.allocate(&object, old: old, storage: storage) }
 
         // Deleting an object whose last finalizer was just removed.
-        if object.deletionTimestamp != nil && strategy.isFinalized(object) {
+        // (A gracefully terminating object waits for its final DELETE instead.)
+        if object.deletionTimestamp != nil && (object.metadata["deletionGracePeriodSeconds"]?.intValue ?? 0) == 0
+            && strategy.isFinalized(object) {
             if options.dryRun { return WriteResult(object: object, created: false) }
             do {
                 let deleted = try await storage.delete(kv.key, expectedRevision: kv.modRevision)

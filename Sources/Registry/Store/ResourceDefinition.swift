@@ -129,6 +129,10 @@ public protocol ResourceStrategy: Sendable {
     /// Called when a DELETE reaches an object without metadata.finalizers: returns true (after
     /// marking the object) if the object must stay until something finalizes it.
     func beginDeletion(_ object: inout JSONValue) -> Bool
+    /// Seconds a DELETE leaves the object terminating (deletionTimestamp in the future) before it goes,
+    /// given the client's `gracePeriodSeconds`; 0 deletes at once (the default: only pods on a node
+    /// terminate gracefully).
+    func deletionGracePeriod(_ object: JSONValue, requested: Int64?) -> Int64
     /// An error if this object may not be deleted at all (e.g. the `default` namespace).
     func checkDeletion(_ object: JSONValue) -> StatusError?
     /// True when nothing holds a deleted object any more.
@@ -179,6 +183,7 @@ extension ResourceStrategy {
     public func validateUpdate(_ object: JSONValue, old: JSONValue) -> [FieldError] { [] }
     public func selectableFields(_ object: JSONValue) -> [String: String] { [:] }
     public func beginDeletion(_ object: inout JSONValue) -> Bool { false }
+    public func deletionGracePeriod(_ object: JSONValue, requested: Int64?) -> Int64 { 0 }
     public func checkDeletion(_ object: JSONValue) -> StatusError? { nil }
     public func isFinalized(_ object: JSONValue) -> Bool { object.finalizers.isEmpty }
     public var allocationLock: AsyncLock? { nil }

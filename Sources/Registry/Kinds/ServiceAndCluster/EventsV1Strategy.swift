@@ -21,9 +21,8 @@ public struct EventsV1Converter: ObjectConverter {
         if let count = out["deprecatedCount"]?.intValue, count == 0 { out["deprecatedCount"] = nil }
         // Fields Kubernetes always writes in this version. A core event without eventTime would read as
         // `eventTime: null`, which typed clients (the official Python client) refuse, since the
-        // field is required here: it reads as the event's first (else last, else creation) time.
-        out["eventTime"] = out["eventTime"] ?? Self.microTime(out["deprecatedFirstTimestamp"] ?? out["deprecatedLastTimestamp"]
-                                                              ?? stored["metadata"]?["creationTimestamp"]) ?? .null
+        // field is required here: it reads as the event's first (else last) timestamp.
+        out["eventTime"] = out["eventTime"] ?? Self.microTime(out["deprecatedFirstTimestamp"] ?? out["deprecatedLastTimestamp"]) ?? .null
         out["regarding"] = out["regarding"] ?? .object([:])
         out["deprecatedSource"] = out["deprecatedSource"] ?? .object([:])
         out["deprecatedFirstTimestamp"] = out["deprecatedFirstTimestamp"] ?? .null

@@ -13,7 +13,8 @@ extension AppsStrategy {
     func validate(_ object: JSONValue) -> [FieldError] {
         var errors = WorkloadSupport.replicasErrors(object)
         errors += WorkloadSupport.validateAppsSelector(object, kind: kindName)
-        errors += PodSpecValidation.validateTemplate(object["spec"]?["template"] ?? .object([:]), path: "spec.template")
+        let claims = Set((object["spec"]?["volumeClaimTemplates"]?.arrayValue ?? []).map(\.name).filter { !$0.isEmpty })
+        errors += PodSpecValidation.validateTemplate(object["spec"]?["template"] ?? .object([:]), path: "spec.template", claimVolumes: claims)
         errors += WorkloadSupport.validateRestartPolicy(object, templatePath: ["spec", "template"], field: "spec.template.spec.restartPolicy", allowed: ["Always"])
         if let deadline = object["spec"]?["template"]?["spec"]?["activeDeadlineSeconds"], !deadline.isNull {
             errors.append(.forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in \(["statefulset": "StatefulSet", "daemonset": "DaemonSet"][kindName] ?? "ReplicaSet") is not Supported"))

@@ -43,21 +43,24 @@ enum PodSpecValidation {
     // MARK: Templates
 
     /// A PodTemplateSpec at `path` (e.g. `spec.template`): required, metadata labels and annotations, spec.
-    static func validateTemplate(_ template: JSONValue?, path: String) -> [FieldError] {
+    /// `claimVolumes`: names mounts may use besides the spec's volumes (a StatefulSet's
+    /// volumeClaimTemplates become volumes of its pods).
+    static func validateTemplate(_ template: JSONValue?, path: String, claimVolumes: Set<String> = []) -> [FieldError] {
         guard let template, !template.isNull else { return [.required(path)] }
         guard template.objectValue != nil else { return [.invalid(path, template, "must be an object")] }
         var errors: [FieldError] = []
         errors += validateLabels(template.labels, field: "\(path).metadata.labels")
         errors += validateAnnotations(template.annotations, field: "\(path).metadata.annotations")
-        errors += validateSpec(template["spec"] ?? .object([:]), path: "\(path).spec")
+        errors += validateSpec(template["spec"] ?? .object([:]), path: "\(path).spec", claimVolumes: claimVolumes)
         return errors
     }
 
     // MARK: PodSpec
 
-    static func validateSpec(_ spec: JSONValue, path: String) -> [FieldError] {
+    static func validateSpec(_ spec: JSONValue, path: String, claimVolumes: Set<String> = []) -> [FieldError] {
         var errors: [FieldError] = []
-        let (volumeNames, volumeErrors) = validateVolumes(spec["volumes"], path: "\(path).volumes")
+        var (volumeNames, volumeErrors) = validateVolumes(spec["volumes"], path: "\(path).volumes")
+        volumeNames.formUnion(claimVolumes)
         errors += volumeErrors
 
         let containers = spec["containers"]?.arrayValue ?? []

@@ -7,6 +7,15 @@ struct PodStrategy: ResourceStrategy {
     /// DELETE answers with the pod, as Kubernetes' pod storage does.
     var returnsDeletedObject: Bool { true }
 
+    /// A pod on a node terminates gracefully (its kubelet stops the containers, then deletes it with
+    /// grace 0): the requested period, else spec.terminationGracePeriodSeconds (30). A pod on no node,
+    /// or one that has finished, goes at once.
+    func deletionGracePeriod(_ object: JSONValue, requested: Int64?) -> Int64 {
+        let phase = object["status"]?["phase"]?.stringValue ?? ""
+        if (object["spec"]?["nodeName"]?.stringValue ?? "").isEmpty || phase == "Succeeded" || phase == "Failed" { return 0 }
+        return max(0, requested ?? object["spec"]?["terminationGracePeriodSeconds"]?.intValue ?? 30)
+    }
+
     var fieldSelectorLabels: [String] {
         ["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork",
          "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName"]
