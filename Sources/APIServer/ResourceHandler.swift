@@ -44,8 +44,9 @@ struct ResourceHandler {
         let verb = try verb()
         if path.subresource == nil, !definition.verbs.contains(verb) { throw StatusError.methodNotAllowed() }
         if let sub = path.subresource, ["scale", "binding", "eviction", "ephemeralcontainers"].contains(sub) { return try await subresource(sub) }
-        if definition.group.isEmpty, definition.resource == "bindings", request.method == .post, path.name == nil {
-            return try await createBinding()
+        if definition.answerer != nil {
+            guard request.method == .post, path.name == nil, path.subresource == nil else { throw StatusError.methodNotAllowed() }
+            return try await createAnswered()
         }
         switch request.method {
         case .get, .head:
@@ -307,16 +308,11 @@ extension ResourceHandler {
 }
 
 extension ResourceHandler {
-    /// POST /api/v1/namespaces/NS/bindings: binds the pod the Binding names, as pods/NAME/binding does.
-    func createBinding() async throws(StatusError) -> Response {
+    /// POST of a resource that is answered, not stored (reviews, bindings).
+    func createAnswered() async throws(StatusError) -> Response {
         let options = try query.writeOptions()
-        let binding = try BodyDecoding.object(try await body(), contentType: contentType)
-        guard let pods = responder.registry.store(group: "", version: "v1", resource: "pods") else { throw StatusError.notFoundPath() }
-        let name = binding["metadata"]?["name"]?.stringValue ?? ""
-        if name.isEmpty {
-            throw StatusError.invalid(kind: "Binding", group: "", name: name, errors: [.required("metadata.name", "name or generateName is required")])
-        }
-        let status = try await pods.bind(namespace: namespace, name: name, binding: binding, options: options)
-        return ResponseEncoding.json(status, status: .created)
+        let object = try BodyDecoding.object(try await body(), contentType: contentType, strict: options.fieldValidation == .strict)
+        let result = try await store.answer(namespace: namespace, object: object, registry: responder.registry, options: options)
+        return ResponseEncoding.json(result.object, status: .created, headers: ResponseEncoding.warningHeaders(result.warnings))
     }
 }

@@ -45,7 +45,11 @@ struct OpenAPIPatchSchema: PatchSchema {
 extension ResourceDefinition {
     /// What the OpenAPI documents need of this resource.
     public var openAPIResource: OpenAPIResource {
-        OpenAPIResource(group: group, version: version, resource: resource, kind: kind, namespaced: namespaced,
-                        verbs: verbs, subresources: subresources, returnsDeletedObject: strategy.returnsDeletedObject)
+        // kubectl looks for a PATCH operation of a kind to learn whether the server validates fields
+        // (`fieldValidation`), and without one falls back to the protobuf /openapi/v2, which is not
+        // served: answered kinds (reviews, bindings) list one so `kubectl create -f` works for them.
+        let documented = answerer == nil ? verbs : verbs + ["patch"]
+        return OpenAPIResource(group: group, version: version, resource: resource, kind: kind, namespaced: namespaced,
+                               verbs: documented, subresources: subresources, returnsDeletedObject: strategy.returnsDeletedObject)
     }
 }

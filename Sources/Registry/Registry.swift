@@ -43,7 +43,7 @@ public final class Registry: Sendable {
     /// The built-in resources of this release, in discovery order (the core group first; within a
     /// group, the preferred version first).
     public static func builtInDefinitions() -> [ResourceDefinition] {
-        basicKinds() + workloadKinds() + serviceAndClusterKinds()
+        basicKinds() + workloadKinds() + serviceAndClusterKinds() + accessReviewKinds()
     }
 
     /// The namespaces every cluster has.

@@ -24,6 +24,8 @@ public struct ResourceDefinition: Sendable {
     public var converter: (any ObjectConverter)? = nil
     /// Where the `scale` subresource (autoscaling/v1 Scale) finds replicas and the selector, if served.
     public var scale: ScaleSubresource?
+    /// Set for resources whose POST is answered, not stored (reviews, bindings): create is the only verb.
+    public var answerer: (any CreateAnswerer)? = nil
 
     public static let allVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 
@@ -56,6 +58,14 @@ public struct ResourceDefinition: Sendable {
     }
 
     /// This definition serving the objects stored for `resource`, converted by `converter`.
+    /// This definition answering its POSTs with `answerer` instead of storing them.
+    public func answered(by answerer: any CreateAnswerer) -> ResourceDefinition {
+        var copy = self
+        copy.answerer = answerer
+        copy.verbs = ["create"]
+        return copy
+    }
+
     public func sharingStorage(of resource: GroupResource, converter: any ObjectConverter) -> ResourceDefinition {
         var copy = self
         copy.storageResource = resource

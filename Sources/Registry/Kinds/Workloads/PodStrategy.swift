@@ -245,6 +245,19 @@ struct PodStrategy: ResourceStrategy {
 /// core/v1 Binding (`POST .../bindings`): never stored; the API server hands it to the pods' binding.
 struct BindingStrategy: ResourceStrategy {}
 
+/// POST /api/v1/namespaces/NS/bindings: binds the pod the Binding names, as pods/NAME/binding does.
+struct BindingAnswer: CreateAnswerer {
+    func answer(_ request: JSONValue, namespace: String, registry: Registry,
+                options: WriteOptions) async throws(StatusError) -> JSONValue {
+        guard let pods = registry.store(group: "", version: "v1", resource: "pods") else { throw StatusError.notFoundPath() }
+        let name = request.name
+        if name.isEmpty {
+            throw StatusError.invalid(kind: "Binding", group: "", name: name, errors: [.required("metadata.name", "name or generateName is required")])
+        }
+        return try await pods.bind(namespace: namespace, name: name, binding: request, options: options)
+    }
+}
+
 /// core/v1 PodTemplate: a template with PodSpec defaults and validation.
 struct PodTemplateStrategy: ResourceStrategy {
     func prepareForCreate(_ object: inout JSONValue) {

@@ -14,7 +14,7 @@ extension Registry {
                                shortNames: ["rc"], categories: ["all"], subresources: ["status", "scale"],
                                strategy: ReplicationControllerStrategy(), scale: ScaleSubresource(selectorIsMap: true)),
             ResourceDefinition(group: "", version: "v1", resource: "bindings", kind: "Binding", namespaced: true,
-                               verbs: ["create"], strategy: BindingStrategy()),
+                               strategy: BindingStrategy()).answered(by: BindingAnswer()),
             ResourceDefinition(group: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespaced: true,
                                shortNames: ["deploy"], categories: ["all"], subresources: ["status", "scale"],
                                strategy: DeploymentStrategy(), scale: ScaleSubresource()),
