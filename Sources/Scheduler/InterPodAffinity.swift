@@ -100,9 +100,11 @@ struct InterPodAffinityState: Sendable {
 
     func affinitySatisfied(_ pod: PodInfo, _ node: NodeInfo) -> Bool {
         guard !pod.requiredAffinity.isEmpty else { return true }
-        let everyTermHasAPod = pod.requiredAffinity.allSatisfy { term in
+        var everyTermHasAPod = true
+        for term in pod.requiredAffinity {
+            // The node must have every topology key.
             guard let value = node.labels[term.topologyKey] else { return false }
-            return affinity[TopologyPair(key: term.topologyKey, value: value), default: 0] > 0
+            if affinity[TopologyPair(key: term.topologyKey, value: value), default: 0] <= 0 { everyTermHasAPod = false }
         }
         if everyTermHasAPod { return true }
         // No pod anywhere matches the terms: the pod may start the group if it matches them itself.
@@ -117,20 +119,20 @@ struct InterPodAffinityState: Sendable {
     }
 }
 
-/// Required pod affinity and anti-affinity, including existing pods' anti-affinity to the incoming pod.
+/// Required pod affinity, then anti-affinity, then existing pods' anti-affinity to the incoming pod.
 struct InterPodAffinityFilter: FilterPlugin {
     let name = PluginName.interPodAffinity
 
     func filter(_ state: CycleState, _ node: NodeInfo) -> FilterStatus? {
         let s = state.interPodAffinity
-        if s.existingAntiAffinityRejects(node) {
-            return FilterStatus(.unschedulable, [FilterReason.existingAntiAffinity], plugin: name)
-        }
         if !s.affinitySatisfied(state.pod, node) {
             return FilterStatus(.unschedulableAndUnresolvable, [FilterReason.podAffinity], plugin: name)
         }
         if s.antiAffinityRejects(state.pod, node) {
             return FilterStatus(.unschedulable, [FilterReason.podAntiAffinity], plugin: name)
+        }
+        if s.existingAntiAffinityRejects(node) {
+            return FilterStatus(.unschedulable, [FilterReason.existingAntiAffinity], plugin: name)
         }
         return nil
     }

@@ -44,7 +44,8 @@ import Testing
 
     @Test func firstPodOfAGroupMayMatchItself() {
         let first = pod("web-0", labels: ["app": "web"], affinity: [term(["app": "web"], "zone")])
-        #expect(feasible(first, []) == ["a1", "a2", "b1", "nolabel"])
+        // The node must still have the topology key.
+        #expect(feasible(first, []) == ["a1", "a2", "b1"])
         let other = pod("x", labels: ["app": "x"], affinity: [term(["app": "web"], "zone")])
         #expect(feasible(other, []) == [])
     }
@@ -66,6 +67,17 @@ import Testing
         #expect(feasible(web, [guardPod]) == ["a1", "a2", "nolabel"])
         #expect(statuses(web, nodes, pods: [guardPod])["b1"]!?.reasons == ["node(s) didn't satisfy existing pods anti-affinity rules"])
         #expect(feasible(pod("other", labels: ["app": "other"]), [guardPod]).count == 4)
+    }
+
+    @Test func affinityIsCheckedBeforeAntiAffinity() {
+        let guardPod = pod("guard", labels: ["app": "guard"], node: "b1", antiAffinity: [term(["app": "web"], "zone")])
+        let db = pod("db", labels: ["app": "db"], node: "a1")
+        let web = pod("web", labels: ["app": "web"], affinity: [term(["app": "db"], "zone")], antiAffinity: [term(["app": "guard"], "zone")])
+        let s = statuses(web, nodes, pods: [guardPod, db])
+        #expect(s["b1"]!?.reasons == ["node(s) didn't match pod affinity rules"])
+        #expect(s["a1"]! == nil)
+        let loner = pod("web", labels: ["app": "web"], antiAffinity: [term(["app": "guard"], "zone")])
+        #expect(statuses(loner, nodes, pods: [guardPod])["b1"]!?.reasons == ["node(s) didn't match pod anti-affinity rules"])
     }
 
     @Test func namespaces() {
