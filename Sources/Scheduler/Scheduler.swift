@@ -39,11 +39,13 @@ public struct FitError: Error, Sendable, CustomStringConvertible {
 
 /// The outcome of scheduling one pod.
 public enum ScheduleResult: Sendable {
-    case scheduled(node: String, scores: [NodeScore])
+    /// `evaluatedNodes` is how many nodes were filtered; the next pod should start after them
+    /// (`startIndex + evaluatedNodes`) so that every node gets its turn.
+    case scheduled(node: String, scores: [NodeScore], evaluatedNodes: Int)
     case unschedulable(FitError)
 
     public var nodeName: String? {
-        if case .scheduled(let node, _) = self { return node }
+        if case .scheduled(let node, _, _) = self { return node }
         return nil
     }
 
@@ -72,12 +74,28 @@ public struct Scheduler: Sendable {
     /// When set, ties between the best nodes are broken by a random choice seeded with this and the pod.
     public var seed: UInt64?
     public var weights: [String: Int64]
+    /// percentageOfNodesToScore: stop filtering once this share of the nodes (at least 100) is feasible;
+    /// nil for Kubernetes' adaptive default (50% − 1% per 125 nodes, at least 5%), 100 for every node.
+    public var percentageOfNodesToScore: Int?
 
     public init(namespaceLabels: [String: [String: String]] = [:], seed: UInt64? = nil,
-                weights: [String: Int64] = Scheduler.defaultWeights) {
+                weights: [String: Int64] = Scheduler.defaultWeights, percentageOfNodesToScore: Int? = nil) {
         self.namespaceLabels = namespaceLabels
         self.seed = seed
         self.weights = weights
+        self.percentageOfNodesToScore = percentageOfNodesToScore
+    }
+
+    static let minFeasibleNodesToFind = 100
+    static let minFeasibleNodesPercentageToFind = 5
+
+    /// How many feasible nodes to look for among `count` nodes.
+    public func numFeasibleNodesToFind(_ count: Int) -> Int {
+        if count < Self.minFeasibleNodesToFind { return count }
+        var percentage = percentageOfNodesToScore ?? Swift.max(50 - count / 125, Self.minFeasibleNodesPercentageToFind)
+        if percentage >= 100 { return count }
+        percentage = Swift.max(percentage, 1)
+        return Swift.max(count * percentage / 100, Self.minFeasibleNodesToFind)
     }
 
     /// The filter plugins, in the default profile's order (a node reports the first that fails).
@@ -106,7 +124,9 @@ public struct Scheduler: Sendable {
         schedule(pod: pod, nodes: NodeInfo.snapshot(nodes: nodes, pods: pods), pdbs: pdbs)
     }
 
-    public func schedule(pod: JSONValue, nodes: [NodeInfo], pdbs: [JSONValue] = []) -> ScheduleResult {
+    /// Schedules a pod; filtering starts at `startIndex` (round robin) and stops once enough feasible
+    /// nodes are found (percentageOfNodesToScore).
+    public func schedule(pod: JSONValue, nodes: [NodeInfo], pdbs: [JSONValue] = [], startIndex: Int = 0) -> ScheduleResult {
         let info = PodInfo(pod)
         if nodes.isEmpty {
             return .unschedulable(FitError(numAllNodes: 0, statuses: [:], postFilterMessage: nil, preemption: nil))
@@ -114,7 +134,12 @@ public struct Scheduler: Sendable {
         let state = CycleState(pod: info, nodes: nodes, namespaceLabels: namespaceLabels)
         var feasible: [NodeInfo] = []
         var statuses: [String: FilterStatus] = [:]
-        for node in nodes {
+        let wanted = numFeasibleNodesToFind(nodes.count)
+        var evaluated = 0
+        let start = ((startIndex % nodes.count) + nodes.count) % nodes.count
+        while evaluated < nodes.count, feasible.count < wanted {
+            let node = nodes[(start + evaluated) % nodes.count]
+            evaluated += 1
             if let status = runFilters(state, node) { statuses[node.name] = status } else { feasible.append(node) }
         }
         if feasible.isEmpty {
@@ -123,10 +148,10 @@ public struct Scheduler: Sendable {
                                            postFilterMessage: outcome.message, preemption: outcome.candidate))
         }
         if feasible.count == 1 {
-            return .scheduled(node: feasible[0].name, scores: [])
+            return .scheduled(node: feasible[0].name, scores: [], evaluatedNodes: evaluated)
         }
         let scores = score(state, feasible: feasible, all: nodes)
-        return .scheduled(node: select(scores, pod: info), scores: scores)
+        return .scheduled(node: select(scores, pod: info), scores: scores, evaluatedNodes: evaluated)
     }
 
     /// The first failing filter for the pod on the node, or nil when it fits.

@@ -116,3 +116,34 @@ import Testing
         #expect(Scheduler().schedule(pod: Fixture.pod("p"), nodes: [JSONValue]()).message == "no nodes available to schedule pods")
     }
 }
+
+@Suite struct NodesToScoreTests {
+    @Test func adaptivePercentage() {
+        let s = Scheduler()
+        #expect(s.numFeasibleNodesToFind(50) == 50)
+        #expect(s.numFeasibleNodesToFind(100) == 100)
+        #expect(s.numFeasibleNodesToFind(1000) == 420)
+        #expect(s.numFeasibleNodesToFind(5000) == 500)
+        #expect(s.numFeasibleNodesToFind(10000) == 500)
+        #expect(s.numFeasibleNodesToFind(150) == 100)
+        #expect(Scheduler(percentageOfNodesToScore: 100).numFeasibleNodesToFind(1000) == 1000)
+        #expect(Scheduler(percentageOfNodesToScore: 20).numFeasibleNodesToFind(1000) == 200)
+    }
+
+    @Test func filteringStopsAndRotates() {
+        let nodes = (0..<200).map { Fixture.node(String(format: "n%03d", $0)) }
+        let infos = Fixture.nodes(nodes)
+        let result = Scheduler().schedule(pod: Fixture.pod("p"), nodes: infos, startIndex: 150)
+        guard case .scheduled(let node, let scores, let evaluated) = result else {
+            Issue.record("not scheduled")
+            return
+        }
+        // 200 nodes: 50 − 1 = 49% → 98, raised to the minimum of 100.
+        #expect(evaluated == 100)
+        #expect(scores.count == 100)
+        // All nodes score the same: the first evaluated (from the start index) wins.
+        #expect(node == "n150")
+        #expect(Set(scores.map(\.name)).contains("n049"))
+        #expect(!Set(scores.map(\.name)).contains("n050"))
+    }
+}
