@@ -190,11 +190,28 @@ struct SpreadConstraint: Sendable, Hashable {
         honorNodeTaints = (json["nodeTaintsPolicy"]?.stringValue ?? "Ignore") == "Honor"
     }
 
+    init(maxSkew: Int64, topologyKey: String, whenUnsatisfiable: String, selector: LabelSelector?) {
+        self.maxSkew = maxSkew
+        self.topologyKey = topologyKey
+        self.whenUnsatisfiable = whenUnsatisfiable
+        self.selector = selector
+        minDomains = 1
+        honorNodeAffinity = true
+        honorNodeTaints = false
+    }
+
+    /// The cluster-level default constraints (PodTopologySpread `defaultingType: System`), applied to
+    /// pods without constraints of their own, selecting the pods of the same Services and controllers.
+    static func systemDefaults(selector: LabelSelector) -> [SpreadConstraint] {
+        [SpreadConstraint(maxSkew: 3, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", selector: selector),
+         SpreadConstraint(maxSkew: 5, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", selector: selector)]
+    }
+
     func matches(_ pod: PodInfo) -> Bool { selector?.matches(pod.labels) ?? false }
 }
 
-/// A pod, parsed once for scheduling.
-public struct PodInfo: Sendable {
+/// A pod, parsed once for scheduling (immutable; shared by reference between node infos).
+public final class PodInfo: Sendable {
     public let pod: JSONValue
     public let name: String
     public let namespace: String
@@ -215,11 +232,16 @@ public struct PodInfo: Sendable {
     let preferredAffinity: [PodAffinityTerm]
     let preferredAntiAffinity: [PodAffinityTerm]
     let spreadConstraints: [SpreadConstraint]
+    /// Whether `spreadConstraints` are the system defaults (then nodes need not have every topology key).
+    let systemDefaultedSpread: Bool
     public let isTerminating: Bool
     public let preemptionPolicy: String
     public let images: [String]
 
-    public init(_ pod: JSONValue) {
+    /// `defaultSpreadSelector` selects the pods of the same Services, ReplicaSets, StatefulSets and
+    /// ReplicationControllers as this one; a pod without topologySpreadConstraints then gets the system
+    /// default constraints (ScheduleAnyway: maxSkew 3 per hostname, 5 per zone).
+    public init(_ pod: JSONValue, defaultSpreadSelector: LabelSelector? = nil) {
         self.pod = pod
         let meta = pod["metadata"] ?? .object([:])
         let spec = pod["spec"] ?? .object([:])
@@ -264,7 +286,14 @@ public struct PodInfo: Sendable {
         requiredAntiAffinity = required("podAntiAffinity")
         preferredAffinity = preferred("podAffinity")
         preferredAntiAffinity = preferred("podAntiAffinity")
-        spreadConstraints = (spec["topologySpreadConstraints"]?.arrayValue ?? []).map { SpreadConstraint(json: $0, ownLabels: labels) }
+        let own = (spec["topologySpreadConstraints"]?.arrayValue ?? []).map { SpreadConstraint(json: $0, ownLabels: labels) }
+        if own.isEmpty, let defaultSpreadSelector, !defaultSpreadSelector.isEverything {
+            spreadConstraints = SpreadConstraint.systemDefaults(selector: defaultSpreadSelector)
+            systemDefaultedSpread = true
+        } else {
+            spreadConstraints = own
+            systemDefaultedSpread = false
+        }
         isTerminating = !(meta["deletionTimestamp"]?.isNull ?? true)
         preemptionPolicy = spec["preemptionPolicy"]?.stringValue ?? "PreemptLowerPriority"
         images = (spec["containers"]?.arrayValue ?? []).compactMap { $0["image"]?.stringValue }

@@ -5,16 +5,19 @@ import Foundation
 /// (`DoNotSchedule` for filtering, `ScheduleAnyway` for scoring).
 struct TopologySpreadState: Sendable {
     let constraints: [SpreadConstraint]
+    /// Whether a node must have every constraint's key to count (not for the system defaults).
+    let requireAllKeys: Bool
     /// Per constraint: domain value → matching pods (every eligible domain present, maybe with 0).
     var counts: [[String: Int64]]
 
     init(pod: PodInfo, nodes: [NodeInfo], whenUnsatisfiable: String) {
         constraints = pod.spreadConstraints.filter { $0.whenUnsatisfiable == whenUnsatisfiable }
+        requireAllKeys = !pod.systemDefaultedSpread
         counts = Array(repeating: [:], count: constraints.count)
         guard !constraints.isEmpty else { return }
-        for node in nodes where hasAllKeys(node) {
+        for node in nodes where !requireAllKeys || hasAllKeys(node) {
             for (i, c) in constraints.enumerated() where Self.eligible(node, for: c, pod: pod) {
-                let value = node.labels[c.topologyKey]!
+                guard let value = node.labels[c.topologyKey] else { continue }
                 var n: Int64 = 0
                 for existing in node.pods where existing.namespace == pod.namespace && !existing.isTerminating && c.matches(existing) {
                     n += 1
@@ -78,10 +81,11 @@ struct PodTopologySpreadScore: ScorePlugin {
         guard !s.constraints.isEmpty else { return feasible.map { _ in 0 } }
         let weights = s.counts.map { log(Double($0.count + 2)) }
         let raw: [Int64?] = feasible.map { node in
-            guard s.hasAllKeys(node) else { return nil }
+            guard !s.requireAllKeys || s.hasAllKeys(node) else { return nil }
             var score = 0.0
             for (i, c) in s.constraints.enumerated() {
-                let count = s.counts[i][node.labels[c.topologyKey]!, default: 0]
+                guard let value = node.labels[c.topologyKey] else { continue }
+                let count = s.counts[i][value, default: 0]
                 score += Double(count + c.maxSkew - 1) * weights[i]
             }
             return Int64(score.rounded())

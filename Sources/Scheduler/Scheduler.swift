@@ -77,9 +77,15 @@ public struct Scheduler: Sendable {
     /// percentageOfNodesToScore: stop filtering once this share of the nodes (at least 100) is feasible;
     /// nil for Kubernetes' adaptive default (50% − 1% per 125 nodes, at least 5%), 100 for every node.
     public var percentageOfNodesToScore: Int?
+    /// The selector of the pods that belong to the same Services, ReplicaSets, StatefulSets and
+    /// ReplicationControllers as a pod (the union of their selectors), for the system default spreading
+    /// of pods without topologySpreadConstraints; nil turns the defaults off.
+    public var defaultSpreadSelector: (@Sendable (JSONValue) -> LabelSelector?)?
 
     public init(namespaceLabels: [String: [String: String]] = [:], seed: UInt64? = nil,
-                weights: [String: Int64] = Scheduler.defaultWeights, percentageOfNodesToScore: Int? = nil) {
+                weights: [String: Int64] = Scheduler.defaultWeights, percentageOfNodesToScore: Int? = nil,
+                defaultSpreadSelector: (@Sendable (JSONValue) -> LabelSelector?)? = nil) {
+        self.defaultSpreadSelector = defaultSpreadSelector
         self.namespaceLabels = namespaceLabels
         self.seed = seed
         self.weights = weights
@@ -127,7 +133,7 @@ public struct Scheduler: Sendable {
     /// Schedules a pod; filtering starts at `startIndex` (round robin) and stops once enough feasible
     /// nodes are found (percentageOfNodesToScore).
     public func schedule(pod: JSONValue, nodes: [NodeInfo], pdbs: [JSONValue] = [], startIndex: Int = 0) -> ScheduleResult {
-        let info = PodInfo(pod)
+        let info = podInfo(pod)
         if nodes.isEmpty {
             return .unschedulable(FitError(numAllNodes: 0, statuses: [:], postFilterMessage: nil, preemption: nil))
         }
@@ -154,6 +160,10 @@ public struct Scheduler: Sendable {
         return .scheduled(node: select(scores, pod: info), scores: scores, evaluatedNodes: evaluated)
     }
 
+    func podInfo(_ pod: JSONValue) -> PodInfo {
+        PodInfo(pod, defaultSpreadSelector: defaultSpreadSelector?(pod))
+    }
+
     /// The first failing filter for the pod on the node, or nil when it fits.
     func runFilters(_ state: CycleState, _ node: NodeInfo) -> FilterStatus? {
         for plugin in filters {
@@ -165,7 +175,7 @@ public struct Scheduler: Sendable {
     /// Whether the pod fits the node (every filter passes) in the cluster `nodes`.
     public func fits(pod: JSONValue, node: String, nodes: [NodeInfo]) -> FilterStatus? {
         guard let target = nodes.first(where: { $0.name == node }) else { return nil }
-        return runFilters(CycleState(pod: PodInfo(pod), nodes: nodes, namespaceLabels: namespaceLabels), target)
+        return runFilters(CycleState(pod: podInfo(pod), nodes: nodes, namespaceLabels: namespaceLabels), target)
     }
 
     /// Scores the feasible nodes with every score plugin.
@@ -184,7 +194,7 @@ public struct Scheduler: Sendable {
 
     /// Scores for a pod over nodes (every node taken as feasible), for inspection and tests.
     public func scores(pod: JSONValue, nodes: [NodeInfo]) -> [NodeScore] {
-        let state = CycleState(pod: PodInfo(pod), nodes: nodes, namespaceLabels: namespaceLabels)
+        let state = CycleState(pod: podInfo(pod), nodes: nodes, namespaceLabels: namespaceLabels)
         return score(state, feasible: nodes, all: nodes)
     }
 

@@ -84,3 +84,39 @@ func pluginScores(_ pod: JSONValue, _ nodes: [JSONValue], pods: [JSONValue] = []
         #expect(ImageLocalityScore.normalized("registry.k8s.io/pause:3.10") == "registry.k8s.io/pause:3.10")
     }
 }
+
+@Suite struct SystemDefaultSpreadTests {
+    let nodes = [Fixture.node("a1", labels: ["topology.kubernetes.io/zone": "a"]), Fixture.node("a2", labels: ["topology.kubernetes.io/zone": "a"]),
+                 Fixture.node("b1", labels: ["topology.kubernetes.io/zone": "b"]), Fixture.node("nozone")]
+
+    func scores(_ scheduler: Scheduler, _ pods: [JSONValue]) -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for s in scheduler.scores(pod: Fixture.pod("new", labels: ["app": "web"]), nodes: Fixture.nodes(nodes, pods: pods)) {
+            out[s.name] = s.plugins["PodTopologySpread"]
+        }
+        return out
+    }
+
+    @Test func defaultsSpreadPodsOfTheSameService() throws {
+        let selector = try LabelSelector(fromJSON: Fixture.selector(["app": "web"]))
+        let withDefaults = Scheduler(defaultSpreadSelector: { pod in pod["metadata"]?["labels"]?["app"] == "web" ? selector : nil })
+        let pods = [Fixture.pod("w0", node: "a1", labels: ["app": "web"]), Fixture.pod("w1", node: "a1", labels: ["app": "web"])]
+        let s = scores(withDefaults, pods)
+        // a1 holds both replicas, a2 shares their zone, b1 is an empty zone; nozone counts on hostname only.
+        // Raw (count + maxSkew − 1) × log(domains + 2): a1 15, a2 12, b1 9, nozone 4 → 100 × (15 + 4 − s) / 15, weighted 2.
+        #expect(s == ["a1": 52, "a2": 92, "b1": 132, "nozone": 200])
+        // Without the defaults (or for pods outside the selector) the plugin does not score.
+        #expect(scores(Scheduler(), pods) == ["a1": 0, "a2": 0, "b1": 0, "nozone": 0])
+    }
+
+    @Test func ownConstraintsWin() throws {
+        let selector = try LabelSelector(fromJSON: Fixture.selector(["app": "web"]))
+        let pod = Fixture.pod("p", labels: ["app": "web"], spec: ["topologySpreadConstraints": [
+            ["maxSkew": 1, "topologyKey": "rack", "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": Fixture.selector(["app": "web"])],
+        ]])
+        #expect(PodInfo(pod, defaultSpreadSelector: selector).spreadConstraints.map(\.topologyKey) == ["rack"])
+        #expect(PodInfo(Fixture.pod("q"), defaultSpreadSelector: selector).spreadConstraints.map(\.topologyKey)
+            == ["kubernetes.io/hostname", "topology.kubernetes.io/zone"])
+        #expect(PodInfo(Fixture.pod("q"), defaultSpreadSelector: selector).systemDefaultedSpread)
+    }
+}
