@@ -15,6 +15,7 @@ public struct Preemption: Sendable {
     public static let notHelpful = "Preemption is not helpful for scheduling"
     public static let noVictims = "No preemption victims found for incoming pod"
     public static let notEligible = "not eligible due to preemptionPolicy=Never"
+    public static let terminatingOnNominatedNode = "not eligible due to a terminating pod on the nominated node"
 
     let scheduler: Scheduler
 
@@ -23,6 +24,13 @@ public struct Preemption: Sendable {
     /// The chosen candidate, or the message saying why preemption cannot help (`preemption: ...`).
     public func preempt(pod: PodInfo, nodes: [NodeInfo], statuses: [String: FilterStatus], pdbs: [JSONValue]) -> (candidate: PreemptionCandidate?, message: String?) {
         if pod.preemptionPolicy == "Never" { return (nil, "preemption: " + Self.notEligible) }
+        // A pod that already preempted waits while its victims terminate.
+        let nominated = pod.pod["status"]?["nominatedNodeName"]?.stringValue ?? ""
+        if !nominated.isEmpty, statuses[nominated]?.code != .unschedulableAndUnresolvable,
+           let node = nodes.first(where: { $0.name == nominated }),
+           node.pods.contains(where: { $0.isTerminating && $0.priority < pod.priority }) {
+            return (nil, "preemption: " + Self.terminatingOnNominatedNode)
+        }
         var reasons: [String] = []
         var candidates: [PreemptionCandidate] = []
         for (index, node) in nodes.enumerated() {

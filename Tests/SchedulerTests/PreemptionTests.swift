@@ -95,3 +95,17 @@ import Testing
         #expect(candidate.victims.map(\.name) == ["old"])
     }
 }
+
+@Suite struct PreemptionEligibilityTests {
+    @Test func waitsForVictimsOnTheNominatedNode() {
+        var victim = Fixture.pod("old", node: "n1", cpu: "2", priority: 1)
+        victim[key: "metadata", "deletionTimestamp"] = "2026-01-01T00:00:00Z"
+        var pod = Fixture.pod("p", cpu: "1", priority: 10)
+        pod[key: "status", "nominatedNodeName"] = "n1"
+        let result = Scheduler().schedule(pod: pod, nodes: [Fixture.node("n1", cpu: "2")], pods: [victim])
+        #expect(result.message == "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to a terminating pod on the nominated node.")
+        // Once the victim is gone (or not terminating) preemption runs again.
+        pod[key: "status", "nominatedNodeName"] = nil
+        #expect(Scheduler().schedule(pod: pod, nodes: [Fixture.node("n1", cpu: "2")], pods: [victim]).fitError?.preemption?.nodeName == "n1")
+    }
+}
