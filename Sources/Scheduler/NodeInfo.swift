@@ -73,6 +73,13 @@ public struct NodeInfo: Sendable {
         return true
     }
 
+    /// The same pods on an updated node object (new labels, taints, allocatable, cordon state).
+    public func replacingNode(_ node: JSONValue) -> NodeInfo {
+        var info = NodeInfo(node: node)
+        for pod in pods { info.add(pod) }
+        return info
+    }
+
     /// Builds node infos from nodes and all pods, placing each pod on the node its `spec.nodeName` names.
     public static func snapshot(nodes: [JSONValue], pods: [JSONValue]) -> [NodeInfo] {
         var byNode: [String: [JSONValue]] = [:]

@@ -73,3 +73,16 @@ import Testing
         #expect(n1.requested["cpu"] == Quantity("500m"))
     }
 }
+
+@Suite struct NodeInfoUpdateTests {
+    @Test func replacingTheNodeKeepsItsPods() {
+        let info = NodeInfo(node: Fixture.node("n1", cpu: "2"), pods: [Fixture.pod("a", node: "n1", cpu: "1")])
+        let updated = info.replacingNode(Fixture.node("n1", cpu: "4", labels: ["zone": "b"], unschedulable: true))
+        #expect(updated.pods.map(\.name) == ["a"])
+        #expect(updated.requested["cpu"] == Quantity("1"))
+        #expect(updated.allocatable["cpu"] == Quantity("4"))
+        #expect(updated.labels["zone"] == "b")
+        #expect(updated.unschedulable)
+        #expect(!info.unschedulable)
+    }
+}
