@@ -106,14 +106,14 @@ private func invalidCauses(_ body: () async throws -> Void) async -> [String] {
     }
 
     @Test func quantities() {
-        #expect(ParsedQuantity("1Gi")?.value == 1_073_741_824.0)
-        #expect(ParsedQuantity("500m")?.value == 0.5)
-        #expect(ParsedQuantity("1e3")?.value == 1000)
-        #expect(ParsedQuantity("-2k")?.value == -2000)
-        #expect(ParsedQuantity("1.5")?.value == 1.5)
-        #expect(ParsedQuantity("abc") == nil)
-        #expect(ParsedQuantity("1Gb") == nil)
-        #expect(ParsedQuantity("") == nil)
+        #expect(Quantity("1Gi")?.doubleValue == 1_073_741_824.0)
+        #expect(Quantity("500m")?.doubleValue == 0.5)
+        #expect(Quantity("1e3")?.doubleValue == 1000)
+        #expect(Quantity("-2k")?.doubleValue == -2000)
+        #expect(Quantity("1.5")?.doubleValue == 1.5)
+        #expect(Quantity("abc") == nil)
+        #expect(Quantity("1Gb") == nil)
+        #expect(Quantity("") == nil)
     }
 
     @Test func canonicalQuantities() {
@@ -123,10 +123,10 @@ private func invalidCauses(_ body: () async throws -> Void) async -> [String] {
             ("0.0000000001", "1n"), ("-2000", "-2k"), ("0", "0"), ("0Gi", "0"), ("500Mi", "500Mi"), ("12e6", "12e6"),
         ]
         for (input, expected) in cases {
-            #expect(CanonicalQuantity.canonical(input) == expected, "\(input)")
+            #expect(Quantity(input)?.canonical == expected, "\(input)")
         }
-        #expect(CanonicalQuantity.canonical("1Gb") == nil)
-        #expect(CanonicalQuantity.canonical(".") == nil)
+        #expect(Quantity("1Gb") == nil)
+        #expect(Quantity(".") == nil)
     }
 
     @Test func quantitiesAreStoredCanonical() async throws {

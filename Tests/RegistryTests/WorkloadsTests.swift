@@ -410,20 +410,20 @@ func workloadInvalidCauses(_ store: GenericStore, _ object: JSONValue) async thr
 
 @Suite struct WorkloadsQuantityTests {
     @Test func canonicalQuantities() {
-        #expect(WorkloadQuantity.canonical("0.5") == "500m")
-        #expect(WorkloadQuantity.canonical("1000m") == "1")
-        #expect(WorkloadQuantity.canonical("1500m") == "1500m")
-        #expect(WorkloadQuantity.canonical("1024Mi") == "1Gi")
-        #expect(WorkloadQuantity.canonical("1536Mi") == "1536Mi")
-        #expect(WorkloadQuantity.canonical("128Mi") == "128Mi")
-        #expect(WorkloadQuantity.canonical("100000") == "100k")
-        #expect(WorkloadQuantity.canonical("1200") == "1200")
-        #expect(WorkloadQuantity.canonical(.int(2)) == "2")
-        #expect(WorkloadQuantity.canonical("1e3") == "1e3")
-        #expect(WorkloadQuantity.canonical("0.1Ki") == "102400m")
-        #expect(WorkloadQuantity.canonical("1G") == "1G")
-        #expect(WorkloadQuantity.canonical("0") == "0")
-        #expect(WorkloadQuantity.canonical("abc") == nil)
+        #expect(Quantity("0.5")?.canonical == "500m")
+        #expect(Quantity("1000m")?.canonical == "1")
+        #expect(Quantity("1500m")?.canonical == "1500m")
+        #expect(Quantity("1024Mi")?.canonical == "1Gi")
+        #expect(Quantity("1536Mi")?.canonical == "1536Mi")
+        #expect(Quantity("128Mi")?.canonical == "128Mi")
+        #expect(Quantity("100000")?.canonical == "100k")
+        #expect(Quantity("1200")?.canonical == "1200")
+        #expect(Quantity.canonical(.int(2)) == "2")
+        #expect(Quantity("1e3")?.canonical == "1e3")
+        #expect(Quantity("0.1Ki")?.canonical == "102400m")
+        #expect(Quantity("1G")?.canonical == "1G")
+        #expect(Quantity("0")?.canonical == "0")
+        #expect(Quantity("abc") == nil)
     }
 }
 

@@ -1,66 +1,23 @@
 import APIMachinery
 import Foundation
 
-/// A resource quantity (`1Gi`, `500m`, `1e3`) reduced to a number for comparisons.
-struct ParsedQuantity: Comparable {
-    let value: Double
-    let text: String
-
-    static let formatMessage = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
-
-    static let binarySuffixes: [String: Double] = [
-        "Ki": 1024, "Mi": pow(1024, 2), "Gi": pow(1024, 3), "Ti": pow(1024, 4), "Pi": pow(1024, 5), "Ei": pow(1024, 6),
-    ]
-    static let decimalSuffixes: [String: Double] = [
-        "n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
-    ]
-
-    init?(_ text: String) {
-        self.text = text
-        var rest = Substring(text)
-        var sign = 1.0
-        if let first = rest.first, first == "+" || first == "-" {
-            if first == "-" { sign = -1 }
-            rest = rest.dropFirst()
-        }
-        let number = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
-        guard !number.isEmpty, number.filter({ $0 == "." }).count <= 1, number != ".", let n = Double(number) else { return nil }
-        let suffix = String(rest.dropFirst(number.count))
-        if let m = Self.binarySuffixes[suffix] ?? Self.decimalSuffixes[suffix] {
-            value = sign * n * m
-        } else if let e = suffix.first, e == "e" || e == "E", let exponent = Int(suffix.dropFirst()), suffix.count > 1 {
-            value = sign * n * pow(10, Double(exponent))
-        } else {
-            return nil
-        }
-    }
-
-    static func < (a: ParsedQuantity, b: ParsedQuantity) -> Bool { a.value < b.value }
-    static func == (a: ParsedQuantity, b: ParsedQuantity) -> Bool { a.value == b.value }
-}
-
 /// The text of a quantity value (a string or a number in JSON).
-func quantityText(_ value: JSONValue?) -> String? {
-    guard let value else { return nil }
-    switch value {
-    case .string(let s): return s
-    case .int(let i): return String(i)
-    case .double(let d): return String(d)
-    default: return nil
-    }
-}
+func quantityText(_ value: JSONValue?) -> String? { Quantity.text(of: value) }
+
+/// The text of a quantity value for messages (the original text; any other JSON as written).
+func quantityDisplayText(_ value: JSONValue) -> String { quantityText(value) ?? value.serializedString() }
 
 /// The parsed quantities of a resource list (`{"cpu": "1", ...}`), with errors for unparsable ones.
-func resourceList(_ value: JSONValue?, field: String, errors: inout [FieldError]) -> [String: ParsedQuantity] {
+func resourceList(_ value: JSONValue?, field: String, errors: inout [FieldError]) -> [String: Quantity] {
     guard let value, !value.isNull else { return [:] }
     guard case .object(let map) = value else {
         errors.append(.invalid(field, value, "must be a map of resource names to quantities"))
         return [:]
     }
-    var out: [String: ParsedQuantity] = [:]
+    var out: [String: Quantity] = [:]
     for key in map.keys.sorted() {
-        guard let text = quantityText(map[key]), let q = ParsedQuantity(text) else {
-            errors.append(.invalid("\(field)[\(key)]", map[key], ParsedQuantity.formatMessage))
+        guard let q = Quantity(json: map[key]) else {
+            errors.append(.invalid("\(field)[\(key)]", map[key], Quantity.formatMessage))
             continue
         }
         out[key] = q
@@ -170,4 +127,11 @@ extension JSONValue {
     mutating func setDefault(_ path: [String], _ value: JSONValue) {
         if self[path: path] == nil || self[path: path]?.isNull == true { set(path: path, to: value) }
     }
+}
+
+/// Rewrites every quantity of the resource list at `path` (`{"cpu": "1000m"}`) to its canonical form.
+func canonicalizeQuantities(_ object: inout JSONValue, at path: [String]) {
+    guard var list = object[path: path], list.objectValue != nil else { return }
+    Quantity.canonicalizeList(&list)
+    object.set(path: path, to: list)
 }

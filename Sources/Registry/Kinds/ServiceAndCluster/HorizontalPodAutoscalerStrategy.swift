@@ -33,8 +33,8 @@ public struct HorizontalPodAutoscalerStrategy: ResourceStrategy {
         } else if var metrics = object["spec"]?["metrics"]?.arrayValue {
             for i in metrics.indices where metrics[i].objectValue != nil {
                 for source in ["object", "pods", "resource", "containerResource", "external"] where metrics[i][source]?.objectValue != nil {
-                    CanonicalQuantity.canonicalizeValue(&metrics[i], at: [source, "target", "value"])
-                    CanonicalQuantity.canonicalizeValue(&metrics[i], at: [source, "target", "averageValue"])
+                    if let c = Quantity.canonical(metrics[i][path: [source, "target", "value"]]) { metrics[i].set(path: [source, "target", "value"], to: c) }
+                    if let c = Quantity.canonical(metrics[i][path: [source, "target", "averageValue"]]) { metrics[i].set(path: [source, "target", "averageValue"], to: c) }
                 }
             }
             object[key: "spec", "metrics"] = .array(metrics)
@@ -192,11 +192,11 @@ public struct HorizontalPodAutoscalerStrategy: ResourceStrategy {
         }
         for key in ["value", "averageValue"] {
             guard let value = target[key], !value.isNull else { continue }
-            guard let q = quantityText(value).flatMap(ParsedQuantity.init) else {
-                errors.append(.invalid("\(field).\(key)", value, ParsedQuantity.formatMessage))
+            guard let q = Quantity(json: value) else {
+                errors.append(.invalid("\(field).\(key)", value, Quantity.formatMessage))
                 continue
             }
-            if q.value <= 0 { errors.append(.invalid("\(field).\(key)", .string(q.text), "must be positive")) }
+            if q.sign <= 0 { errors.append(.invalid("\(field).\(key)", .string(q.canonical), "must be positive")) }
         }
         if let u = target["averageUtilization"]?.intValue, u < 1 {
             errors.append(.invalid("\(field).averageUtilization", .int(u), "must be greater than 0"))

@@ -14,7 +14,7 @@ public struct LimitRangeStrategy: ResourceStrategy {
         guard var limits = object["spec"]?["limits"]?.arrayValue else { return }
         for i in limits.indices where limits[i].objectValue != nil {
             for name in ["max", "min", "default", "defaultRequest", "maxLimitRequestRatio"] {
-                CanonicalQuantity.canonicalizeList(&limits[i], at: [name])
+                canonicalizeQuantities(&limits[i], at: [name])
             }
         }
         for i in limits.indices where limits[i]["type"]?.stringValue == "Container" && limits[i].objectValue != nil {
@@ -38,7 +38,7 @@ public struct LimitRangeStrategy: ResourceStrategy {
             if !seenTypes.insert(type).inserted {
                 errors.append(.duplicate("\(path).type", .string(type)))
             }
-            var lists: [String: [String: ParsedQuantity]] = [:]
+            var lists: [String: [String: Quantity]] = [:]
             for name in ["max", "min", "default", "defaultRequest", "maxLimitRequestRatio"] {
                 for key in (limit[name]?.objectValue ?? [:]).keys.sorted() {
                     errors += resourceNameErrors(key, field: "\(path).\(name)[\(key)]")
@@ -59,37 +59,37 @@ public struct LimitRangeStrategy: ResourceStrategy {
             for key in min.keys.sorted() {
                 let q = min[key]!
                 if let m = max[key], q > m {
-                    errors.append(.invalid("\(path).min[\(key)]", .string(q.text), "min value \(q.text) is greater than max value \(m.text)"))
+                    errors.append(.invalid("\(path).min[\(key)]", .string(q.canonical), "min value \(q.canonical) is greater than max value \(m.canonical)"))
                 }
                 if let d = requests[key], q > d {
-                    errors.append(.invalid("\(path).defaultRequest[\(key)]", .string(d.text), "min value \(q.text) is greater than default request value \(d.text)"))
+                    errors.append(.invalid("\(path).defaultRequest[\(key)]", .string(d.canonical), "min value \(q.canonical) is greater than default request value \(d.canonical)"))
                 }
                 if let d = defaults[key], q > d {
-                    errors.append(.invalid("\(path).default[\(key)]", .string(d.text), "min value \(q.text) is greater than default value \(d.text)"))
+                    errors.append(.invalid("\(path).default[\(key)]", .string(d.canonical), "min value \(q.canonical) is greater than default value \(d.canonical)"))
                 }
             }
             for key in max.keys.sorted() {
                 let m = max[key]!
                 if let d = requests[key], d > m {
-                    errors.append(.invalid("\(path).defaultRequest[\(key)]", .string(d.text), "default request value \(d.text) is greater than max value \(m.text)"))
+                    errors.append(.invalid("\(path).defaultRequest[\(key)]", .string(d.canonical), "default request value \(d.canonical) is greater than max value \(m.canonical)"))
                 }
                 if let d = defaults[key], d > m {
-                    errors.append(.invalid("\(path).default[\(key)]", .string(d.text), "default value \(d.text) is greater than max value \(m.text)"))
+                    errors.append(.invalid("\(path).default[\(key)]", .string(d.canonical), "default value \(d.canonical) is greater than max value \(m.canonical)"))
                 }
             }
             for key in requests.keys.sorted() {
                 let r = requests[key]!
                 if let d = defaults[key], r > d {
-                    errors.append(.invalid("\(path).defaultRequest[\(key)]", .string(r.text), "default request value \(r.text) is greater than default limit value \(d.text)"))
+                    errors.append(.invalid("\(path).defaultRequest[\(key)]", .string(r.canonical), "default request value \(r.canonical) is greater than default limit value \(d.canonical)"))
                 }
             }
             for (key, ratio) in (lists["maxLimitRequestRatio"] ?? [:]).sorted(by: { $0.key < $1.key }) {
-                if ratio.value < 1 {
-                    errors.append(.invalid("\(path).maxLimitRequestRatio[\(key)]", .string(ratio.text), "ratio \(ratio.text) is less than 1"))
+                if ratio < Quantity(value: 1) {
+                    errors.append(.invalid("\(path).maxLimitRequestRatio[\(key)]", .string(ratio.canonical), "ratio \(ratio.canonical) is less than 1"))
                 }
-                if let m = max[key], let n = min[key], n.value > 0, ratio.value > m.value / n.value {
-                    errors.append(.invalid("\(path).maxLimitRequestRatio[\(key)]", .string(ratio.text),
-                                           "ratio \(ratio.text) is greater than max/min = \(String(format: "%f", m.value / n.value))"))
+                if let m = max[key], let n = min[key], n.sign > 0, ratio.doubleValue > m.doubleValue / n.doubleValue {
+                    errors.append(.invalid("\(path).maxLimitRequestRatio[\(key)]", .string(ratio.canonical),
+                                           "ratio \(ratio.canonical) is greater than max/min = \(String(format: "%f", m.doubleValue / n.doubleValue))"))
                 }
             }
         }

@@ -18,8 +18,8 @@ public struct PersistentVolumeClaimStrategy: ResourceStrategy {
 
     func setDefaults(_ object: inout JSONValue) {
         object.setDefault(["spec", "volumeMode"], "Filesystem")
-        CanonicalQuantity.canonicalizeList(&object, at: ["spec", "resources", "requests"])
-        CanonicalQuantity.canonicalizeList(&object, at: ["spec", "resources", "limits"])
+        canonicalizeQuantities(&object, at: ["spec", "resources", "requests"])
+        canonicalizeQuantities(&object, at: ["spec", "resources", "limits"])
     }
 
     public func validate(_ object: JSONValue) -> [FieldError] {
@@ -31,8 +31,8 @@ public struct PersistentVolumeClaimStrategy: ResourceStrategy {
         _ = resourceList(spec["resources"]?["limits"], field: "spec.resources.limits", errors: &listErrors)
         if spec["resources"]?["requests"]?["storage"] == nil {
             errors.append(.required("spec.resources[storage]", ""))
-        } else if let storage = requests["storage"], storage.value <= 0 {
-            errors.append(.invalid("spec.resources[storage]", .string(storage.text), "must be greater than zero"))
+        } else if let storage = requests["storage"], storage.sign <= 0 {
+            errors.append(.invalid("spec.resources[storage]", .string(storage.canonical), "must be greater than zero"))
         }
         errors += listErrors
         if let cls = spec["storageClassName"]?.stringValue, !cls.isEmpty {
@@ -56,8 +56,8 @@ public struct PersistentVolumeClaimStrategy: ResourceStrategy {
         if newSpec != oldSpec {
             errors.append(.forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"))
         }
-        if let newSize = quantityText(object[path: ["spec", "resources", "requests", "storage"]]).flatMap(ParsedQuantity.init),
-           let oldSize = quantityText(old[path: ["spec", "resources", "requests", "storage"]]).flatMap(ParsedQuantity.init),
+        if let newSize = Quantity(json: object[path: ["spec", "resources", "requests", "storage"]]),
+           let oldSize = Quantity(json: old[path: ["spec", "resources", "requests", "storage"]]),
            newSize < oldSize {
             errors.append(.forbidden("spec.resources.requests.storage", "field can not be less than previous value"))
         }

@@ -22,7 +22,7 @@ public struct PersistentVolumeStrategy: ResourceStrategy {
     }
 
     func setDefaults(_ object: inout JSONValue) {
-        CanonicalQuantity.canonicalizeList(&object, at: ["spec", "capacity"])
+        canonicalizeQuantities(&object, at: ["spec", "capacity"])
         object.setDefault(["spec", "persistentVolumeReclaimPolicy"], "Retain")
         object.setDefault(["spec", "volumeMode"], "Filesystem")
         if object["spec"]?["hostPath"]?.objectValue != nil { object.setDefault(["spec", "hostPath", "type"], "") }
@@ -41,8 +41,8 @@ public struct PersistentVolumeStrategy: ResourceStrategy {
             }
         }
         errors += capacityErrors
-        if let storage = capacity["storage"], storage.value <= 0 {
-            errors.append(.invalid("spec.capacity[storage]", .string(storage.text), "must be greater than zero"))
+        if let storage = capacity["storage"], storage.sign <= 0 {
+            errors.append(.invalid("spec.capacity[storage]", .string(storage.canonical), "must be greater than zero"))
         }
         let policy = spec["persistentVolumeReclaimPolicy"]?.stringValue ?? ""
         if !["Delete", "Recycle", "Retain"].contains(policy) {

@@ -10,14 +10,14 @@ public struct ResourceQuotaStrategy: ResourceStrategy {
 
     public func prepareForCreate(_ object: inout JSONValue) {
         object.setDefault(["spec"], .object([:]))
-        CanonicalQuantity.canonicalizeList(&object, at: ["spec", "hard"])
+        canonicalizeQuantities(&object, at: ["spec", "hard"])
         // Filled by the quota controller; Kubernetes writes the empty status.
         object["status"] = .object([:])
     }
 
     public func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) {
         object.setDefault(["spec"], .object([:]))
-        CanonicalQuantity.canonicalizeList(&object, at: ["spec", "hard"])
+        canonicalizeQuantities(&object, at: ["spec", "hard"])
     }
 
     public func validate(_ object: JSONValue) -> [FieldError] {
@@ -26,8 +26,8 @@ public struct ResourceQuotaStrategy: ResourceStrategy {
             for key in (value?.objectValue ?? [:]).keys.sorted() {
                 errors += resourceNameErrors(key, field: "\(field)[\(key)]")
             }
-            for (key, q) in resourceList(value, field: field, errors: &errors).sorted(by: { $0.key < $1.key }) where q.value < 0 {
-                errors.append(.invalid("\(field)[\(key)]", .string(q.text), "must be greater than or equal to 0"))
+            for (key, q) in resourceList(value, field: field, errors: &errors).sorted(by: { $0.key < $1.key }) where q.sign < 0 {
+                errors.append(.invalid("\(field)[\(key)]", .string(q.canonical), "must be greater than or equal to 0"))
             }
         }
         for (i, scope) in (object["spec"]?["scopes"]?.arrayValue ?? []).enumerated() {

@@ -132,8 +132,8 @@ enum PodSpecDefaults {
         }
         setIfMissing(&container, "resources", .object([:]))
         with(&container, "resources") { resources in
-            WorkloadQuantity.canonicalizeMap(&resources, "limits")
-            WorkloadQuantity.canonicalizeMap(&resources, "requests")
+            with(&resources, "limits") { Quantity.canonicalizeList(&$0) }
+            with(&resources, "requests") { Quantity.canonicalizeList(&$0) }
         }
         forEach(&container, "ports") { port in setIfEmpty(&port, "protocol", "TCP") }
         forEach(&container, "env") { env in
@@ -201,7 +201,7 @@ enum PodSpecDefaults {
         }
         with(&volume, "hostPath") { source in setIfMissing(&source, "type", "") }
         with(&volume, "emptyDir") { source in
-            if let size = source["sizeLimit"], let c = WorkloadQuantity.canonical(size) { source["sizeLimit"] = .string(c) }
+            if let c = Quantity.canonical(source["sizeLimit"]) { source["sizeLimit"] = c }
         }
         with(&volume, "iscsi") { source in setIfEmpty(&source, "iscsiInterface", "default") }
         with(&volume, "rbd") { source in
@@ -234,8 +234,8 @@ enum PodSpecDefaults {
     static func applyPVCSpec(_ spec: inout JSONValue) {
         setIfEmpty(&spec, "volumeMode", "Filesystem")
         with(&spec, "resources") { resources in
-            WorkloadQuantity.canonicalizeMap(&resources, "limits")
-            WorkloadQuantity.canonicalizeMap(&resources, "requests")
+            with(&resources, "limits") { Quantity.canonicalizeList(&$0) }
+            with(&resources, "requests") { Quantity.canonicalizeList(&$0) }
         }
     }
 
@@ -264,25 +264,25 @@ enum PodSpecDefaults {
 
     /// The QoS class of a pod spec (after requests were defaulted from limits).
     static func qosClass(_ spec: JSONValue) -> String {
-        var requests: [String: Double] = [:]
-        var limits: [String: Double] = [:]
+        var requests: [String: Quantity] = [:]
+        var limits: [String: Quantity] = [:]
         var isGuaranteed = true
         let containers = (spec["initContainers"]?.arrayValue ?? []) + (spec["containers"]?.arrayValue ?? [])
         for container in containers {
             var containerLimits = Set<String>()
             for (kind, target) in [("requests", 0), ("limits", 1)] {
                 for (name, value) in container["resources"]?[kind]?.objectValue ?? [:] where name == "cpu" || name == "memory" {
-                    guard let q = WorkloadQuantity.value(value), q != 0 else { continue }
-                    if target == 0 { requests[name, default: 0] += q } else {
-                        limits[name, default: 0] += q
+                    guard let q = Quantity(json: value), !q.isZero else { continue }
+                    if target == 0 { requests[name, default: .zero] += q } else {
+                        limits[name, default: .zero] += q
                         containerLimits.insert(name)
                     }
                 }
             }
             if containerLimits.count < 2 { isGuaranteed = false }
             for name in ["cpu", "memory"] {
-                let r = container["resources"]?["requests"]?[name].flatMap(WorkloadQuantity.value)
-                let l = container["resources"]?["limits"]?[name].flatMap(WorkloadQuantity.value)
+                let r = Quantity(json: container["resources"]?["requests"]?[name])
+                let l = Quantity(json: container["resources"]?["limits"]?[name])
                 if r != nil, r != l { isGuaranteed = false }
             }
         }

@@ -305,8 +305,8 @@ enum PodSpecValidation {
     }
 
     static func validateQuantity(_ value: JSONValue, field: String) -> [FieldError] {
-        guard let q = WorkloadQuantity.value(value) else { return [.invalid(field, .string(WorkloadQuantity.text(value)), WorkloadQuantity.formatError)] }
-        return q < 0 ? [.invalid(field, .string(WorkloadQuantity.text(value)), "must be greater than or equal to 0")] : []
+        guard let q = Quantity(json: value) else { return [.invalid(field, .string(quantityDisplayText(value)), Quantity.formatMessage)] }
+        return q.sign < 0 ? [.invalid(field, .string(quantityDisplayText(value)), "must be greater than or equal to 0")] : []
     }
 
     // MARK: Containers
@@ -432,7 +432,7 @@ enum PodSpecValidation {
     static func validateResources(_ value: JSONValue?, path: String) -> [FieldError] {
         guard let value, !value.isNull else { return [] }
         var errors: [FieldError] = []
-        var parsed: [String: [String: Double]] = [:]
+        var parsed: [String: [String: Quantity]] = [:]
         for kind in ["limits", "requests"] {
             guard let map = value[kind]?.objectValue else { continue }
             for key in map.keys.sorted() {
@@ -446,12 +446,12 @@ enum PodSpecValidation {
                 } else if !key.hasPrefix("kubernetes.io/") && !key.contains(".kubernetes.io/") && key.hasPrefix("requests.") {
                     errors.append(.invalid(field, string: key, "doesn't follow extended resource name standard"))
                 }
-                guard let number = WorkloadQuantity.value(q) else {
-                    errors.append(.invalid(field, .string(WorkloadQuantity.text(q)), WorkloadQuantity.formatError))
+                guard let number = Quantity(json: q) else {
+                    errors.append(.invalid(field, .string(quantityDisplayText(q)), Quantity.formatMessage))
                     continue
                 }
-                if number < 0 {
-                    errors.append(.invalid(field, .string(WorkloadQuantity.text(q)), "must be greater than or equal to 0"))
+                if number.sign < 0 {
+                    errors.append(.invalid(field, .string(quantityDisplayText(q)), "must be greater than or equal to 0"))
                 }
                 parsed[kind, default: [:]][key] = number
             }
@@ -462,20 +462,20 @@ enum PodSpecValidation {
             guard let r = parsed["requests"]?[key] else { continue }
             let isExtended = key.contains("/") && !key.hasPrefix("kubernetes.io/") && !key.contains(".kubernetes.io/")
             if isExtended {
-                if r.rounded() != r {
-                    errors.append(.invalid("\(path).requests[\(key)]", .string(WorkloadQuantity.text(requests[key] ?? .null)), "must be an integer"))
+                if r.nanoValue % 1_000_000_000 != 0 {
+                    errors.append(.invalid("\(path).requests[\(key)]", .string(quantityDisplayText(requests[key] ?? .null)), "must be an integer"))
                 }
                 if let l = parsed["limits"]?[key], l != r {
-                    errors.append(.invalid("\(path).requests[\(key)]", .string(WorkloadQuantity.text(requests[key] ?? .null)),
-                                           "must be equal to \(key) limit of \(WorkloadQuantity.text(limits[key] ?? .null))"))
+                    errors.append(.invalid("\(path).requests[\(key)]", .string(quantityDisplayText(requests[key] ?? .null)),
+                                           "must be equal to \(key) limit of \(quantityDisplayText(limits[key] ?? .null))"))
                 } else if parsed["limits"]?[key] == nil {
                     errors.append(.forbidden("\(path).limits", "Limit must be set for non overcommitable resources"))
                 }
                 continue
             }
             guard let l = parsed["limits"]?[key], r > l else { continue }
-            errors.append(.invalid("\(path).requests[\(key)]", .string(WorkloadQuantity.text(requests[key] ?? .null)),
-                                   "must be less than or equal to \(key) limit of \(WorkloadQuantity.text(limits[key] ?? .null))"))
+            errors.append(.invalid("\(path).requests[\(key)]", .string(quantityDisplayText(requests[key] ?? .null)),
+                                   "must be less than or equal to \(key) limit of \(quantityDisplayText(limits[key] ?? .null))"))
         }
         return errors
     }
