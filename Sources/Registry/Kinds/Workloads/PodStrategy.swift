@@ -332,18 +332,9 @@ struct ReplicationControllerStrategy: WorkloadStrategy {
         ["status.replicas": String(WorkloadSupport.int(object, "status", "replicas"))]
     }
 
-    var tableColumns: [TableColumn] {
-        [.name,
-         TableColumn("Desired", type: "integer", description: "Replicas is the number of desired replicas."),
-         TableColumn("Current", type: "integer", description: "Replicas is the most recently observed number of replicas."),
-         TableColumn("Ready", type: "integer", description: "The number of ready replicas for this replication controller."),
-         .age, WorkloadSupport.containersColumn, WorkloadSupport.imagesColumn, WorkloadSupport.selectorColumn]
-    }
+    var tableColumns: [TableColumn] { WorkloadSupport.replicaColumns(owner: "replication controller") }
 
     func tableCells(_ object: JSONValue, now: Double) -> [JSONValue] {
-        let cells = WorkloadSupport.containerCells(object["spec"]?["template"]?["spec"])
-        return [.string(object.name), .int(WorkloadSupport.int(object, "spec", "replicas")), .int(WorkloadSupport.int(object, "status", "replicas")),
-                .int(WorkloadSupport.int(object, "status", "readyReplicas")), .string(age(of: object, now: now)),
-                .string(cells.names), .string(cells.images), .string(WorkloadSupport.formatLabels(object["spec"]?["selector"]))]
+        WorkloadSupport.replicaCells(object, now: now, selector: WorkloadSupport.formatLabels(object["spec"]?["selector"]))
     }
 }

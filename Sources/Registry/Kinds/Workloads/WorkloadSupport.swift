@@ -160,6 +160,24 @@ enum WorkloadSupport {
 
     static func int(_ object: JSONValue, _ path: String...) -> Int64 { object[path: path]?.intValue ?? 0 }
 
+    /// The columns of a replica controller (ReplicaSet, ReplicationController): `owner` names it in the
+    /// Ready column's description.
+    static func replicaColumns(owner: String) -> [TableColumn] {
+        [.name,
+         TableColumn("Desired", type: "integer", description: "Replicas is the number of desired replicas."),
+         TableColumn("Current", type: "integer", description: "Replicas is the most recently observed number of replicas."),
+         TableColumn("Ready", type: "integer", description: "The number of ready replicas for this \(owner)."),
+         .age, containersColumn, imagesColumn, selectorColumn]
+    }
+
+    /// The cells of a replica controller; `selector` is its selector as printed.
+    static func replicaCells(_ object: JSONValue, now: Double, selector: String) -> [JSONValue] {
+        let cells = containerCells(object["spec"]?["template"]?["spec"])
+        return [.string(object.name), .int(int(object, "spec", "replicas")), .int(int(object, "status", "replicas")),
+                .int(int(object, "status", "readyReplicas")), .string(age(of: object, now: now)),
+                .string(cells.names), .string(cells.images), .string(selector)]
+    }
+
     static let containersColumn = TableColumn("Containers", priority: 1, description: "Names of each container in the template.")
     static let imagesColumn = TableColumn("Images", priority: 1, description: "Images referenced by each container in the template.")
     static let selectorColumn = TableColumn("Selector", priority: 1, description: "Label selector for pods.")
