@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "APIModels", swiftSettings: strict),
         // The APIClient protocol, informers, indexers, listers, the work queue and leader election.
         // Components (controllers, scheduler, nodes) depend on this alone: no storage, no NIO.
-        .target(name: "Client", dependencies: ["APIMachinery"], path: "Sources/Client/Core", swiftSettings: strict),
+        .target(name: "Client", dependencies: ["APIMachinery", "APIModels"], path: "Sources/Client/Core", swiftSettings: strict),
         // APIClient served in-process over the Registry, for components inside `swiftlet server`.
         .target(name: "ClientLoopback", dependencies: ["Client", "Registry", "APIMachinery"],
                 path: "Sources/Client/Loopback", swiftSettings: strict),
@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "APIModelsTests", dependencies: ["APIModels"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageSQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ClientTests", dependencies: [
-            "Client", "ClientLoopback", "ClientHTTP", "Registry", "Storage", "APIMachinery", "Cluster",
+            "Client", "ClientLoopback", "ClientHTTP", "Registry", "Storage", "APIMachinery", "APIModels", "Cluster",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "RegistryTests", dependencies: [
