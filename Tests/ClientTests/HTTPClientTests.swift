@@ -92,7 +92,8 @@ func withServer(_ body: (HTTPAPIClient) async throws -> Void) async throws {
 
             let listed = try await client.list(.configMaps, namespace: "default", query: ListQuery(labelSelector: "x=y"))
             #expect(listed.items.map(\.name) == ["h"])
-            #expect(listed.items.first?.kind == nil || listed.items.first?.kind == "ConfigMap")
+            #expect(listed.items.first?.kind == "ConfigMap")
+            #expect(listed.items.first?.apiVersion == "v1")
             let paged = try await client.listAll(.configMaps, namespace: "default", pageSize: 1)
             #expect(paged.items.map(\.name).filter { $0.hasPrefix("h") } == ["h", "h2"])
 

@@ -159,9 +159,18 @@ public struct ObjectList: Sendable, Hashable {
         self.continueToken = continueToken
     }
 
-    /// Reads a `...List` object.
+    /// Reads a `...List` object. Items get the list's apiVersion and their kind (a LIST over the wire
+    /// leaves them out), as client-go's dynamic client does, so that listed and watched objects agree.
     public init(json: JSONValue) {
-        items = json["items"]?.arrayValue ?? []
+        var items = json["items"]?.arrayValue ?? []
+        if let listKind = json["kind"]?.stringValue, listKind.hasSuffix("List"), let apiVersion = json["apiVersion"]?.stringValue {
+            let kind = JSONValue.string(String(listKind.dropLast(4)))
+            for index in items.indices where items[index].objectValue != nil {
+                if items[index]["kind"] == nil { items[index]["kind"] = kind }
+                if items[index]["apiVersion"] == nil { items[index]["apiVersion"] = .string(apiVersion) }
+            }
+        }
+        self.items = items
         resourceVersion = json["metadata"]?["resourceVersion"]?.stringValue ?? ""
         let token = json["metadata"]?["continue"]?.stringValue ?? ""
         continueToken = token.isEmpty ? nil : token

@@ -189,14 +189,18 @@ public struct WatchEventDecoder: Sendable {
     /// The events completed by `bytes`.
     public mutating func feed<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> [ResourceEvent] {
         var events: [ResourceEvent] = []
-        for byte in bytes {
-            if byte == UInt8(ascii: "\n") {
+        var start = bytes.startIndex
+        while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            if pending.isEmpty {
+                if let event = Self.decode(Array(bytes[start..<newline])) { events.append(event) }
+            } else {
+                pending.append(contentsOf: bytes[start..<newline])
                 if let event = Self.decode(pending) { events.append(event) }
                 pending.removeAll(keepingCapacity: true)
-            } else {
-                pending.append(byte)
             }
+            start = bytes.index(after: newline)
         }
+        pending.append(contentsOf: bytes[start...])
         return events
     }
 

@@ -115,11 +115,14 @@ public struct LoopbackClient: APIClient {
     public func watch(_ resource: ResourceID, namespace: String?, query: WatchQuery) async throws(StatusError) -> EventStream {
         let store = try store(resource, verb: "watch")
         let watch: StoreWatchStream = try await store.watch(namespace: listScope(store, namespace), options: try Self.watchOptions(query))
-        let (events, continuation) = AsyncStream<ResourceEvent>.makeStream()
+        // Bounded as the server's own watch buffer: a watcher that falls this far behind is closed and
+        // watches again from its last resourceVersion.
+        let (events, continuation) = AsyncStream<ResourceEvent>.makeStream(bufferingPolicy: .bufferingOldest(GenericStore.watchBufferLimit))
         let pump = Task {
             for await event in watch.events {
                 let type = ResourceEvent.EventType(rawValue: event.type.rawValue) ?? .error
-                if case .terminated = continuation.yield(ResourceEvent(type: type, object: event.object)) { break }
+                if case .enqueued = continuation.yield(ResourceEvent(type: type, object: event.object)) { continue }
+                break  // dropped (too far behind) or terminated (stopped)
             }
             continuation.finish()
         }
