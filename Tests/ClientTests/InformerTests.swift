@@ -112,3 +112,35 @@ import Testing
         #expect(informer.indexer.byIndex(Indexer.nodeNameIndex, "n3").isEmpty)
     }
 }
+
+@Suite struct InformerFactoryTests {
+    @Test func informersAreSharedAndLateHandlersLearnTheCache() async throws {
+        let (client, _) = try await makeClient()
+        _ = try await client.create(.configMaps, namespace: "default", object: configMap("early"))
+        let factory = SharedInformerFactory(client: client)
+        let first = factory.informer(for: .configMaps)
+        let again = factory.informer(for: .configMaps, indexers: ["name": { [$0.name] }])
+        #expect(first === again)
+        #expect(first.indexer.hasIndex("name"))
+        let early = Recorder()
+        first.addHandler(early.handler)
+        factory.start()
+        #expect(await factory.waitForCacheSync())
+        #expect(early.entries == ["add:early"])
+
+        // A component starting later shares the running informer and is told what is cached.
+        let late = Recorder()
+        again.addHandler(late.handler)
+        try await eventually("replay") { late.entries == ["add:early"] }
+        _ = try await client.create(.configMaps, namespace: "default", object: configMap("next"))
+        try await eventually("both see next") { early.entries.contains("add:next") && late.entries.contains("add:next") }
+        #expect(early.entries == ["add:early", "add:next"])
+        #expect(first.indexer.byIndex("name", "next").count == 1)
+
+        // An informer asked for after start runs at once.
+        let nodes = factory.informer(for: .nodes)
+        #expect(await nodes.waitForSync())
+        #expect(first.listCount == 1)
+        await factory.shutDown()
+    }
+}

@@ -35,6 +35,8 @@ public final class SharedInformer: Sendable {
     let watchTimeoutSeconds: ClosedRange<Int>
 
     enum Notification: Sendable {
+        /// An add for one handler only: a handler added late learns the cached objects.
+        case replay(Int, JSONValue)
         case add(JSONValue)
         case update(JSONValue, JSONValue)
         case delete(JSONValue)
@@ -70,9 +72,16 @@ public final class SharedInformer: Sendable {
 
     public var lister: Lister { Lister(indexer: indexer) }
 
-    /// Adds a handler. Add handlers before `run()`: objects already delivered are not replayed.
+    /// Adds a handler. A handler added while the informer runs is first told of every cached object
+    /// as an add, so that informers can be shared by components started at different times.
     public func addHandler(_ handler: ResourceEventHandler) {
-        state.withLock { $0.handlers.append(handler) }
+        let (index, running) = state.withLock { state in
+            state.handlers.append(handler)
+            return (state.handlers.count - 1, state.lists > 0)
+        }
+        if running {
+            for object in indexer.list() { continuation.yield(.replay(index, object)) }
+        }
     }
 
     /// True once the first LIST has been stored and delivered to the handlers.
@@ -117,6 +126,8 @@ public final class SharedInformer: Sendable {
                 if Task.isCancelled { return }
                 let handlers = state.withLock { $0.handlers }
                 switch notification {
+                case .replay(let index, let object):
+                    if index < handlers.count { await handlers[index].onAdd(object) }
                 case .add(let object):
                     for handler in handlers { await handler.onAdd(object) }
                 case .update(let old, let new):
