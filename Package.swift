@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // Only for ClientHTTP (the APIClient over HTTP).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Foundation only: JSON values, metadata, selectors, Status errors, patch engines.
@@ -68,6 +70,20 @@ let package = Package(
         .target(name: "APIModels", swiftSettings: strict),
         // The scheduler's decision core: filter and score plugins, FailedScheduling messages, preemption.
         .target(name: "Scheduler", dependencies: ["APIMachinery"], swiftSettings: strict),
+        // The APIClient protocol, informers, indexers, listers, the work queue and leader election.
+        // Components (controllers, scheduler, nodes) depend on this alone: no storage, no NIO.
+        .target(name: "Client", dependencies: ["APIMachinery", "APIModels"], path: "Sources/Client/Core", swiftSettings: strict),
+        // APIClient served in-process over the Registry, for components inside `swiftlet server`.
+        .target(name: "ClientLoopback", dependencies: ["Client", "Registry", "APIMachinery"],
+                path: "Sources/Client/Loopback", swiftSettings: strict),
+        // APIClient over HTTP from a kubeconfig.
+        .target(name: "ClientHTTP", dependencies: [
+            "Client", "APIMachinery",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Yams", package: "Yams"),
+        ], path: "Sources/Client/HTTP", swiftSettings: strict),
         // Fakes, fixtures and the storage conformance suite.
         .target(name: "TestSupport", dependencies: ["Storage"], swiftSettings: strict),
 
@@ -76,6 +92,10 @@ let package = Package(
         .testTarget(name: "APIModelsTests", dependencies: ["APIModels"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageSQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"], swiftSettings: strict),
+        .testTarget(name: "ClientTests", dependencies: [
+            "Client", "ClientLoopback", "ClientHTTP", "Registry", "Storage", "APIMachinery", "APIModels", "Cluster",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         .testTarget(name: "RegistryTests", dependencies: [
             "Registry", "Storage", "APIMachinery", "APITypes",
             .product(name: "Logging", package: "swift-log"),
