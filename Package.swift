@@ -68,6 +68,9 @@ let package = Package(
         .target(name: "APIModels", swiftSettings: strict),
         // The scheduler's decision core: filter and score plugins, FailedScheduling messages, preemption.
         .target(name: "Scheduler", dependencies: ["APIMachinery"], swiftSettings: strict),
+        // Pure, synchronous controller logic: int-or-percent, pod-template hashes, cron schedules,
+        // ReplicaSet ranking and slow start, Deployment status, conditions and revisions.
+        .target(name: "Controllers", dependencies: ["APIMachinery"], swiftSettings: strict),
         // Fakes, fixtures and the storage conformance suite.
         .target(name: "TestSupport", dependencies: ["Storage"], swiftSettings: strict),
 
@@ -75,6 +78,7 @@ let package = Package(
         .testTarget(name: "APITypesTests", dependencies: ["APITypes", "APIMachinery"], swiftSettings: strict),
         .testTarget(name: "APIModelsTests", dependencies: ["APIModels"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageSQLite", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "APIMachinery"], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"], swiftSettings: strict),
         .testTarget(name: "RegistryTests", dependencies: [
             "Registry", "Storage", "APIMachinery", "APITypes",
