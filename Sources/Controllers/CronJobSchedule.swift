@@ -7,9 +7,11 @@ public struct CronJobSchedule: Sendable {
     public var schedule: CronSchedule
     public var timeZone: TimeZone
 
-    /// The event message (reason TooManyMissedTimes) when more than 100 activations were missed.
-    public static let tooManyMissedMessage =
-        "too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew"
+    /// The Warning event (reason TooManyMissedTimes) when more than 100 activations were missed; the
+    /// controller still starts the most recent one.
+    public static func tooManyMissedMessage(count: Int) -> String {
+        "too many missed start times: \(count). Set or decrease .spec.startingDeadlineSeconds or check clock skew"
+    }
     public static let maxMissed = 100
 
     public enum ResolveError: Error, Sendable, Equatable {
@@ -53,7 +55,8 @@ public struct CronJobSchedule: Sendable {
     public struct Missed: Sendable, Equatable {
         /// The latest activation in (earliest, now], or nil when none is due.
         public var mostRecent: Date?
-        /// How many activations were missed, counted up to 101.
+        /// How many activations were missed: exact up to 100, beyond that estimated from the interval
+        /// between the first two (exact for regular schedules such as `*/5 * * * *`).
         public var count: Int
         /// More than 100 missed: Kubernetes warns (TooManyMissedTimes) but still starts the most recent.
         public var tooMany: Bool { count > CronJobSchedule.maxMissed }
@@ -71,14 +74,18 @@ public struct CronJobSchedule: Sendable {
         if earliest > now { return Missed(mostRecent: nil, count: 0) }
         var count = 0
         var latest: Date?
+        var firstTwo: [Date] = []
         var t = earliest
         while let n = next(after: t), n <= now {
             count += 1
             latest = n
             t = n
+            if firstTwo.count < 2 { firstTwo.append(n) }
             if count > Self.maxMissed { break }
         }
         if count <= Self.maxMissed { return Missed(mostRecent: latest, count: count) }
+        let interval = firstTwo[1].timeIntervalSince(firstTwo[0])
+        if interval > 0 { count = max(count, Int(now.timeIntervalSince(firstTwo[0]) / interval) + 1) }
         // Too many: find the latest activation by looking back from now over a widening window.
         var window = max(2.0, 2 * (latest ?? now).timeIntervalSince(earliest) / Double(count))
         while true {

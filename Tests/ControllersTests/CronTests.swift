@@ -122,6 +122,9 @@ private func next(_ spec: String, after: String, zone: TimeZone = utc) throws ->
         let day = everyMinute.mostRecentMissed(lastScheduleTime: nil, creationTime: date("2026-01-01T00:00:00Z"), now: date("2026-01-02T00:00:30Z"))
         #expect(day.tooMany)
         #expect(day.mostRecent == date("2026-01-02T00:00:00Z"))
+        #expect(day.count == 1440)
+        #expect(CronJobSchedule.tooManyMissedMessage(count: day.count) ==
+                "too many missed start times: 1440. Set or decrease .spec.startingDeadlineSeconds or check clock skew")
         // Irregular: weekdays at 09:00 over a year; now is a Saturday.
         let weekdays = try CronJobSchedule(schedule: "0 9 * * MON-FRI", timeZone: nil)
         let year = weekdays.mostRecentMissed(lastScheduleTime: nil, creationTime: date("2025-01-01T00:00:00Z"), now: date("2026-01-03T12:00:00Z"))
