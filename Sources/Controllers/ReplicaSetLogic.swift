@@ -31,14 +31,32 @@ public enum ReplicaSetLogic {
     /// Sorts pods so that the ones to delete first come first, as ReplicaSet scale-down documents:
     /// unassigned before assigned; Pending before Unknown before Running; not ready before ready;
     /// lower pod-deletion-cost first; more pods of the set on the same node first (`colocated`, when
-    /// given); more recently ready first; more restarts first; newer first.
-    public static func deletionOrder(_ pods: [JSONValue], colocated: [String: Int] = [:]) -> [JSONValue] {
-        pods.sorted { deleteBefore($0, $1, colocated: colocated) }
+    /// given); more recently ready first; more restarts first; newer first; then by uid (arbitrary but
+    /// stable). With `now`, ready and creation times are compared in buckets on an integer log scale of
+    /// their age (as Kubernetes does by default), so pods of similar age tie; without, exactly.
+    public static func deletionOrder(_ pods: [JSONValue], colocated: [String: Int] = [:], now: Date? = nil) -> [JSONValue] {
+        pods.sorted { deleteBefore($0, $1, colocated: colocated, now: now) }
     }
 
     /// The `count` pods to delete.
-    public static func podsToDelete(_ pods: [JSONValue], count: Int, colocated: [String: Int] = [:]) -> [JSONValue] {
-        Array(deletionOrder(pods, colocated: colocated).prefix(max(0, count)))
+    public static func podsToDelete(_ pods: [JSONValue], count: Int, colocated: [String: Int] = [:], now: Date? = nil) -> [JSONValue] {
+        Array(deletionOrder(pods, colocated: colocated, now: now).prefix(max(0, count)))
+    }
+
+    /// The log-scale bucket of a timestamp's age: floor(log2(age in nanoseconds)), -1 for no age.
+    public static func ageBucket(_ time: Date, now: Date) -> Int {
+        let age = now.timeIntervalSince(time) * 1e9
+        return age >= 1 ? Int(log2(age)) : -1
+    }
+
+    /// -1 when `a` is newer (to be deleted first), 1 when older, 0 when they tie.
+    static func compareRecency(_ a: Date?, _ b: Date?, now: Date?) -> Int {
+        guard let a, let b else { return 0 }
+        if let now {
+            let (ba, bb) = (ageBucket(a, now: now), ageBucket(b, now: now))
+            return ba == bb ? 0 : (ba < bb ? -1 : 1)
+        }
+        return a == b ? 0 : (a > b ? -1 : 1)
     }
 
     /// For each node, how many of `pods` run on it: the `colocated` ranking input.
@@ -60,7 +78,7 @@ public enum ReplicaSetLogic {
     }
 
     /// Whether `a` should be deleted before `b`.
-    public static func deleteBefore(_ a: JSONValue, _ b: JSONValue, colocated: [String: Int] = [:]) -> Bool {
+    public static func deleteBefore(_ a: JSONValue, _ b: JSONValue, colocated: [String: Int] = [:], now: Date? = nil) -> Bool {
         let nodeA = a["spec"]?["nodeName"]?.stringValue ?? "", nodeB = b["spec"]?["nodeName"]?.stringValue ?? ""
         if nodeA.isEmpty != nodeB.isEmpty { return nodeA.isEmpty }
         let phaseA = phaseRank(a), phaseB = phaseRank(b)
@@ -72,13 +90,14 @@ public enum ReplicaSetLogic {
         let rankA = colocated[nodeA] ?? 0, rankB = colocated[nodeB] ?? 0
         if rankA != rankB { return rankA > rankB }
         if readyA && readyB {
-            let sinceA = PodStatus.readySince(a), sinceB = PodStatus.readySince(b)
-            if sinceA != sinceB, let sinceA, let sinceB { return sinceA > sinceB }
+            let ready = compareRecency(PodStatus.readySince(a), PodStatus.readySince(b), now: now)
+            if ready != 0 { return ready < 0 }
         }
         let restartsA = PodStatus.restartCount(a), restartsB = PodStatus.restartCount(b)
         if restartsA != restartsB { return restartsA > restartsB }
-        let createdA = a.creationTimestamp.flatMap(RFC3339.parse), createdB = b.creationTimestamp.flatMap(RFC3339.parse)
-        if createdA != createdB, let createdA, let createdB { return createdA > createdB }
+        let created = compareRecency(a.creationTimestamp.flatMap(RFC3339.parse), b.creationTimestamp.flatMap(RFC3339.parse), now: now)
+        if created != 0 { return created < 0 }
+        if a.uid != b.uid { return a.uid < b.uid }
         return a.name < b.name
     }
 

@@ -39,6 +39,22 @@ import Testing
         #expect(first(pod("notready-old", ready: false, created: "2025-01-01T00:00:00Z", cost: "100"), pod("ready-new", created: "2026-06-01T00:00:00Z")) == "notready-old")
     }
 
+    @Test func logScaleBucketsOfAge() {
+        let now = date("2026-01-01T01:00:00Z")
+        // 100 s and 110 s old share a bucket (2^36 ns ≈ 68.7 s .. 2^37 ns ≈ 137 s): the tie falls through to the name.
+        let a = pod("a", created: "2026-01-01T00:58:20Z"), b = pod("b", created: "2026-01-01T00:58:10Z")
+        #expect(ReplicaSetLogic.deletionOrder([b, a], now: now).map(\.name) == ["a", "b"])
+        #expect(ReplicaSetLogic.deletionOrder([a, b], now: now).map(\.name) == ["a", "b"])
+        // Exactly compared, the newer (a, created later) goes first either way; b newer when it is younger.
+        let c = pod("c", created: "2026-01-01T00:59:50Z")
+        #expect(ReplicaSetLogic.deletionOrder([a, c], now: now).map(\.name) == ["c", "a"])
+        let z = pod("z", created: "2026-01-01T00:58:20Z"), y = pod("y", created: "2026-01-01T00:58:10Z")
+        #expect(ReplicaSetLogic.deletionOrder([y, z]).map(\.name) == ["z", "y"])
+        #expect(ReplicaSetLogic.deletionOrder([y, z], now: now).map(\.name) == ["y", "z"])
+        #expect(ReplicaSetLogic.ageBucket(date("2026-01-01T01:00:00Z"), now: now) == -1)
+        #expect(ReplicaSetLogic.ageBucket(date("2026-01-01T00:59:59Z"), now: now) == 29)
+    }
+
     @Test func podsToDelete() {
         let pods = [pod("a"), pod("b", ready: false), pod("c", node: "", phase: "Pending", ready: false), pod("d", restarts: 2)]
         #expect(ReplicaSetLogic.podsToDelete(pods, count: 2).map(\.name) == ["c", "b"])
