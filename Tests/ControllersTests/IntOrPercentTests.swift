@@ -47,6 +47,8 @@ import Testing
         #expect(bad.map(\.description) == [
             "spec.strategy.rollingUpdate.maxSurge: Invalid value: \"abc%\": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
         ])
+        #expect(IntOrPercent.percentFormatMessage == NameValidation.regexError(
+            "a valid percent string must be a numeric string followed by an ending '%'", "[0-9]+%", examples: ["1%", "93%"]))
         #expect(IntOrPercent.validate("150%", field: "f").map(\.detail) == ["must not be greater than 100%"])
         #expect(IntOrPercent.validate("150%", field: "f", percentAtMost100: false).isEmpty)
         #expect(IntOrPercent.validate(-1, field: "f").map(\.detail) == ["must be greater than or equal to 0"])
