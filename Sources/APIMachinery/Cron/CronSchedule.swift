@@ -185,18 +185,21 @@ public struct CronSchedule: Sendable, Hashable {
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = zoneName.flatMap(TimeZone.init(identifier:)) ?? zone
             let start = Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 60).rounded(.down) * 60 + 60)
-            let first = calendar.dateComponents([.year, .month, .day], from: start)
+            // Walk wall-clock days from the start's local day; on that day, skip hours and minutes before it.
+            let first = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: start)
             guard var day = calendar.date(from: DateComponents(year: first.year, month: first.month, day: first.day, hour: 12)) else { return nil }
-            // A day before `start` in wall-clock terms can still hold times after it across DST; start one day early.
-            day = calendar.date(byAdding: .day, value: -1, to: day) ?? day
+            var isFirstDay = true
             for _ in 0..<(366 * 5 + 2) {
+                defer { isFirstDay = false }
                 let c = calendar.dateComponents([.year, .month, .day, .weekday], from: day)
                 let (y, mo, d, wd) = (c.year ?? 0, c.month ?? 1, c.day ?? 1, (c.weekday ?? 1) - 1)
                 let domMatch = doms & (1 << UInt64(d)) != 0, dowMatch = dows & (1 << UInt64(wd)) != 0
                 let dayMatches = (domStar || dowStar) ? (domMatch && dowMatch) : (domMatch || dowMatch)
                 if months & (1 << UInt64(mo)) != 0, dayMatches {
-                    for h in 0..<24 where hours & (1 << UInt64(h)) != 0 {
-                        for m in 0..<60 where minutes & (1 << UInt64(m)) != 0 {
+                    let firstHour = isFirstDay ? (first.hour ?? 0) : 0
+                    for h in firstHour..<24 where hours & (1 << UInt64(h)) != 0 {
+                        let firstMinute = isFirstDay && h == firstHour ? (first.minute ?? 0) : 0
+                        for m in firstMinute..<60 where minutes & (1 << UInt64(m)) != 0 {
                             guard let candidate = calendar.date(from: DateComponents(year: y, month: mo, day: d, hour: h, minute: m)) else { continue }
                             let back = calendar.dateComponents([.hour, .minute], from: candidate)
                             if back.hour != h || back.minute != m { continue } // inside a DST gap
