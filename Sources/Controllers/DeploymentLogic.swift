@@ -128,6 +128,10 @@ public enum DeploymentLogic {
                                                                  maxUnavailable: maxUnavailable, now: now))
         let paused = deployment["spec"]?["paused"]?.boolValue ?? false
         let deadline = deployment["spec"]?["progressDeadlineSeconds"]?.intValue
+        if !paused, conditions.first(where: { $0["type"]?.stringValue == "Progressing" })?["reason"]?.stringValue == "DeploymentPaused" {
+            // Resuming restarts the progress deadline from now.
+            conditions = setCondition(conditions, Progress.resumed(now: now))
+        }
         let current = conditions.first { $0["type"]?.stringValue == "Progressing" }
         if paused {
             if current?["reason"]?.stringValue != "DeploymentPaused" { conditions = setCondition(conditions, Progress.paused(now: now)) }

@@ -108,6 +108,19 @@ import Testing
         #expect(available(status)?["reason"] == "MinimumReplicasUnavailable")
     }
 
+    @Test func resumedRestartsTheDeadline() {
+        let t0 = "2026-01-01T00:00:00Z"
+        let pausedCond: JSONValue = ["type": "Progressing", "status": "Unknown", "reason": "DeploymentPaused", "message": "Deployment is paused",
+                                     "lastUpdateTime": .string(t0), "lastTransitionTime": .string(t0)]
+        let before: JSONValue = ["replicas": 1, "updatedReplicas": 1, "readyReplicas": 0, "availableReplicas": 0, "conditions": [pausedCond]]
+        let new = replicaSet("web-2", specReplicas: 1, replicas: 1, ready: 0, available: 0)
+        // An hour after the pause, far past the 600 s deadline: resumed, not timed out.
+        let status = DeploymentLogic.status(deployment: deployment(status: before), newReplicaSet: new, oldReplicaSets: [], maxUnavailable: 0,
+                                            now: date("2026-01-01T01:00:00Z"))
+        #expect(progressing(status)?["reason"] == "DeploymentResumed" && progressing(status)?["message"] == "Deployment is resumed")
+        #expect(progressing(status)?["lastUpdateTime"] == "2026-01-01T01:00:00Z")
+    }
+
     @Test func revisions() {
         let olds = [replicaSet("a", revision: 1), replicaSet("b", revision: 2)]
         let fresh = DeploymentLogic.newReplicaSetAnnotations(replicaSet("c"), oldReplicaSets: olds)
