@@ -84,6 +84,9 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Yams", package: "Yams"),
         ], path: "Sources/Client/HTTP", swiftSettings: strict),
+        // Pure, synchronous controller logic: int-or-percent, pod-template hashes, cron schedules,
+        // ReplicaSet ranking and slow start, Deployment status, conditions and revisions.
+        .target(name: "Controllers", dependencies: ["APIMachinery"], swiftSettings: strict),
         // Fakes, fixtures and the storage conformance suite.
         .target(name: "TestSupport", dependencies: ["Storage"], swiftSettings: strict),
 
@@ -91,6 +94,7 @@ let package = Package(
         .testTarget(name: "APITypesTests", dependencies: ["APITypes", "APIMachinery"], swiftSettings: strict),
         .testTarget(name: "APIModelsTests", dependencies: ["APIModels"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageSQLite", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "APIMachinery"], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"], swiftSettings: strict),
         .testTarget(name: "ClientTests", dependencies: [
             "Client", "ClientLoopback", "ClientHTTP", "Registry", "Storage", "APIMachinery", "APIModels", "Cluster",

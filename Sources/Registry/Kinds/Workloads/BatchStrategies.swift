@@ -254,7 +254,7 @@ struct CronJobStrategy: WorkloadStrategy {
         if schedule.isEmpty {
             errors.append(.required("spec.schedule"))
         } else {
-            if let message = CronSchedule.validate(schedule) {
+            if let message = CronSchedule.validate(schedule, isKnownZone: { CronJobStrategy.validateTimeZone($0, field: "").isEmpty }) {
                 errors.append(.invalid("spec.schedule", string: schedule, message))
             }
             // On update (the object has a resourceVersion) validateUpdate applies the TZ rules with the old schedule.
@@ -351,123 +351,5 @@ struct CronJobStrategy: WorkloadStrategy {
         return [.string(object.name), .string(spec?["schedule"]?.stringValue ?? ""), .string(zone), .string(suspend),
                 .int(Int64(object["status"]?["active"]?.arrayValue?.count ?? 0)), .string(last), .string(age(of: object, now: now)),
                 .string(cells.names), .string(cells.images), .string(WorkloadSupport.formatSelector(jobSpec?["selector"]))]
-    }
-}
-
-/// robfig/cron's standard parser (what Kubernetes validates CronJob schedules with): five fields with
-/// ranges, steps, lists and month/weekday names, or a descriptor (@hourly ... @every <duration>).
-enum CronSchedule {
-    struct Bounds {
-        var min: Int
-        var max: Int
-        var names: [String: Int] = [:]
-    }
-
-    static let months: [String: Int] = ["jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12]
-    static let days: [String: Int] = ["sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6]
-    static let fields = [Bounds(min: 0, max: 59), Bounds(min: 0, max: 23), Bounds(min: 1, max: 31), Bounds(min: 1, max: 12, names: months),
-                         Bounds(min: 0, max: 6, names: days)]
-
-    /// The parser's error message, or nil for a valid schedule.
-    static func validate(_ input: String) -> String? {
-        var spec = input.trimmingCharacters(in: .whitespaces)
-        if spec.isEmpty { return "empty spec string" }
-        if spec.hasPrefix("TZ=") || spec.hasPrefix("CRON_TZ=") {
-            guard let space = spec.firstIndex(of: " ") else { return "provided bad location \(spec.split(separator: "=").last ?? ""): unknown time zone" }
-            let zone = String(spec[spec.index(after: spec.firstIndex(of: "=") ?? spec.startIndex)..<space])
-            if !CronJobStrategy.validateTimeZone(zone, field: "").isEmpty { return "provided bad location \(zone): unknown time zone \(zone)" }
-            spec = spec[space...].trimmingCharacters(in: .whitespaces)
-        }
-        if spec.hasPrefix("@") { return descriptor(spec) }
-        let parts = spec.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init)
-        if parts.count != 5 {
-            return "expected exactly 5 fields, found \(parts.count): [\(parts.joined(separator: " "))]"
-        }
-        for (part, bounds) in zip(parts, fields) {
-            for expr in part.split(separator: ",", omittingEmptySubsequences: false) {
-                if let error = range(String(expr), bounds) { return error }
-            }
-        }
-        return nil
-    }
-
-    static func descriptor(_ spec: String) -> String? {
-        switch spec {
-        case "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly": return nil
-        default: break
-        }
-        if spec.hasPrefix("@every ") {
-            let text = String(spec.dropFirst("@every ".count))
-            return goDuration(text) ? nil : "failed to parse duration \(spec): time: invalid duration \(FieldError.render(.string(text)) ?? text)"
-        }
-        return "unrecognized descriptor: \(spec)"
-    }
-
-    /// Go's time.ParseDuration syntax: [-+]? then one or more <decimal><unit>, or "0".
-    static func goDuration(_ text: String) -> Bool {
-        var s = Substring(text)
-        if let f = s.first, f == "-" || f == "+" { s = s.dropFirst() }
-        if s == "0" { return true }
-        if s.isEmpty { return false }
-        let units = ["ns", "us", "µs", "μs", "ms", "s", "m", "h"]
-        while !s.isEmpty {
-            let number = s.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
-            if number.isEmpty || number == "." { return false }
-            s = s.dropFirst(number.count)
-            guard let unit = units.sorted(by: { $0.count > $1.count }).first(where: { s.hasPrefix($0) }) else { return false }
-            s = s.dropFirst(unit.count)
-        }
-        return true
-    }
-
-    static func parseInt(_ expr: String, _ names: [String: Int]) -> Result<Int, CronError> {
-        if let named = names[expr.lowercased()] { return .success(named) }
-        guard let number = Int(expr), expr.first != "+" else {
-            let quoted = FieldError.render(.string(expr)) ?? expr
-            return .failure(CronError(message: "failed to parse int from \(expr): strconv.Atoi: parsing \(quoted): invalid syntax"))
-        }
-        if number < 0 { return .failure(CronError(message: "negative number (\(number)) not allowed: \(expr)")) }
-        return .success(number)
-    }
-
-    struct CronError: Error { var message: String }
-
-    static func range(_ expr: String, _ bounds: Bounds) -> String? {
-        let rangeAndStep = expr.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        let lowAndHigh = rangeAndStep[0].split(separator: "-", omittingEmptySubsequences: false).map(String.init)
-        var start = 0, end = 0, step = 1
-        if lowAndHigh[0] == "*" || lowAndHigh[0] == "?" {
-            start = bounds.min
-            end = bounds.max
-        } else {
-            switch parseInt(lowAndHigh[0], bounds.names) {
-            case .success(let v): start = v
-            case .failure(let e): return e.message
-            }
-            switch lowAndHigh.count {
-            case 1: end = start
-            case 2:
-                switch parseInt(lowAndHigh[1], bounds.names) {
-                case .success(let v): end = v
-                case .failure(let e): return e.message
-                }
-            default: return "too many hyphens: \(expr)"
-            }
-        }
-        switch rangeAndStep.count {
-        case 1: step = 1
-        case 2:
-            switch parseInt(rangeAndStep[1], [:]) {
-            case .success(let v): step = v
-            case .failure(let e): return e.message
-            }
-            if lowAndHigh.count == 1 { end = bounds.max }
-        default: return "too many slashes: \(expr)"
-        }
-        if start < bounds.min { return "beginning of range (\(start)) below minimum (\(bounds.min)): \(expr)" }
-        if end > bounds.max { return "end of range (\(end)) above maximum (\(bounds.max)): \(expr)" }
-        if start > end { return "beginning of range (\(start)) beyond end of range (\(end)): \(expr)" }
-        if step == 0 { return "step of range should be a positive number: \(expr)" }
-        return nil
     }
 }
