@@ -196,16 +196,15 @@ public final class SchedulerService: Sendable {
             let transition = current?["status"]?.stringValue == "False" ? (current?["lastTransitionTime"] ?? now) : now
             let condition: JSONValue = ["type": "PodScheduled", "status": "False", "reason": "Unschedulable",
                                         "message": .string(message), "lastProbeTime": .null, "lastTransitionTime": transition]
-            status["conditions"] = .array(conditions.filter { $0["type"]?.stringValue != "PodScheduled" } + [condition])
+            // Strategic merge: conditions merge by type, so other conditions are left alone.
+            status["conditions"] = [condition]
         }
         if let nominatedNode, pod["status"]?["nominatedNodeName"]?.stringValue != nominatedNode {
             status["nominatedNodeName"] = .string(nominatedNode)
         }
         guard !status.isEmpty else { return }
-        var body: JSONValue = ["status": .object(status)]
-        // Only if nobody changed the pod meanwhile; a stale write is simply retried next attempt.
-        if !pod.resourceVersion.isEmpty { body[key: "metadata", "resourceVersion"] = .string(pod.resourceVersion) }
-        _ = try? await client.patch(.pods, namespace: pod.namespace, name: pod.name, format: .merge, body: body,
+        let body: JSONValue = ["status": .object(status)]
+        _ = try? await client.patch(.pods, namespace: pod.namespace, name: pod.name, format: .strategic, body: body,
                                     subresource: "status", query: WriteQuery())
     }
 

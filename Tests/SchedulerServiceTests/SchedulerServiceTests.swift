@@ -157,6 +157,11 @@ func withScheduler(_ client: LoopbackClient, _ body: (SchedulerService) async th
             try await eventually("Preempted event") {
                 await events(client, about: "victim").contains { $0["reason"]?.stringValue == "Preempted" }
             }
+            // A bound pod is deleted gracefully: it stays, terminating, with both conditions.
+            let victim = try await client.get(.pods, namespace: "default", name: "victim")
+            #expect(victim.deletionTimestamp != nil)
+            let types = (victim["status"]?["conditions"]?.arrayValue ?? []).compactMap { $0["type"]?.stringValue }
+            #expect(Set(types) == ["PodScheduled", "DisruptionTarget"])
         }
     }
 }

@@ -154,3 +154,15 @@ def test_all_nodes_excluded_then_a_node_opens(sched):
     finally:
         sched.kubectl("uncordon", "sched-c")
         ok(sched.kubectl("taint", "nodes", "sched-a", "sched-b", "dedicated=db:NoSchedule-"))
+
+
+def test_disable_scheduler_leaves_pods_unbound(new_server):
+    s = new_server("nosched", extra_args=["--disable-scheduler"])
+    ok(s.kubectl("create", "-f", "-", input=yaml.safe_dump(_node("lonely"))))
+    ok(s.kubectl("create", "-f", "-", input=_pod("idle")))
+    # The scheduler binds within milliseconds when it runs (see the tests above).
+    import time
+    time.sleep(1.5)
+    assert not _pod_json(s, "idle")["spec"].get("nodeName")
+    events = json.loads(ok(s.kubectl("get", "events", "-o", "json")).stdout)["items"]
+    assert [e for e in events if e["reason"] in ("Scheduled", "FailedScheduling")] == []
