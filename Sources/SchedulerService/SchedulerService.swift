@@ -131,13 +131,21 @@ public final class SchedulerService: Sendable {
         }
     }
 
-    /// Node updates that can make a pod fit: allocatable, labels, taints, unschedulable, conditions.
+    /// Node updates that can make a pod fit: allocatable, labels, taints, unschedulable, and conditions
+    /// changing status (heartbeat times alone do not count).
     static func nodeChangeMayHelp(_ old: JSONValue, _ new: JSONValue) -> Bool {
-        old["status"]?["allocatable"] != new["status"]?["allocatable"]
+        func conditions(_ node: JSONValue) -> [String: String] {
+            var result: [String: String] = [:]
+            for condition in node["status"]?["conditions"]?.arrayValue ?? [] {
+                result[condition["type"]?.stringValue ?? ""] = condition["status"]?.stringValue ?? ""
+            }
+            return result
+        }
+        return old["status"]?["allocatable"] != new["status"]?["allocatable"]
             || old["metadata"]?["labels"] != new["metadata"]?["labels"]
             || old["spec"]?["taints"] != new["spec"]?["taints"]
             || old["spec"]?["unschedulable"] != new["spec"]?["unschedulable"]
-            || old["status"]?["conditions"] != new["status"]?["conditions"]
+            || conditions(old) != conditions(new)
     }
 
     // MARK: Scheduling

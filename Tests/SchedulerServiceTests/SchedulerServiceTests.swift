@@ -3,7 +3,7 @@ import Client
 import ClientLoopback
 import Registry
 import Scheduler
-import SchedulerService
+@testable import SchedulerService
 import Storage
 import Testing
 
@@ -224,5 +224,30 @@ func withScheduler(_ client: LoopbackClient, _ body: (SchedulerService) async th
         try await Task.sleep(for: .milliseconds(80))
         await queue.flush()
         #expect(await queue.pop()?.key == "ns/p")
+    }
+}
+
+@Suite struct NodeEventTests {
+    @Test func onlyChangesThatCanHelpRequeue() {
+        var old = node("n")
+        old[key: "status", "conditions"] = [["type": "Ready", "status": "True", "lastHeartbeatTime": "2026-01-01T00:00:00Z"]]
+        var heartbeat = old
+        heartbeat[key: "status", "conditions"] = [["type": "Ready", "status": "True", "lastHeartbeatTime": "2026-01-01T00:00:10Z"]]
+        #expect(!SchedulerService.nodeChangeMayHelp(old, heartbeat))
+        var ready = old
+        ready[key: "status", "conditions"] = [["type": "Ready", "status": "False"]]
+        #expect(SchedulerService.nodeChangeMayHelp(old, ready))
+        var tainted = old
+        tainted["spec"] = ["taints": [["key": "k", "effect": "NoSchedule"]]]
+        #expect(SchedulerService.nodeChangeMayHelp(old, tainted))
+        var cordoned = old
+        cordoned["spec"] = ["unschedulable": true]
+        #expect(SchedulerService.nodeChangeMayHelp(old, cordoned))
+        var labelled = old
+        labelled[key: "metadata", "labels"] = ["disk": "ssd"]
+        #expect(SchedulerService.nodeChangeMayHelp(old, labelled))
+        var bigger = old
+        bigger[key: "status", "allocatable"] = ["cpu": "4", "memory": "4Gi", "pods": "110"]
+        #expect(SchedulerService.nodeChangeMayHelp(old, bigger))
     }
 }
