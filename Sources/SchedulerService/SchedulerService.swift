@@ -18,6 +18,9 @@ public final class SchedulerService: Sendable {
     public let cache = SchedulerCache()
     let core: Scheduler
     let recorder: EventRecorder
+    /// Events are written by their own task, off the scheduling loop, in order.
+    let events: AsyncStream<PendingEvent>
+    let eventSink: AsyncStream<PendingEvent>.Continuation
     let factory: SharedInformerFactory
     let pods: SharedInformer
     let nodes: SharedInformer
@@ -34,6 +37,7 @@ public final class SchedulerService: Sendable {
         self.queue = queue
         self.flushInterval = flushInterval
         recorder = EventRecorder(client: client, component: schedulerName)
+        (events, eventSink) = AsyncStream<PendingEvent>.makeStream()
         let factory = factory ?? SharedInformerFactory(client: client)
         self.factory = factory
         pods = factory.informer(for: .pods)
@@ -60,6 +64,11 @@ public final class SchedulerService: Sendable {
         factory.start()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [self] in
+                for await event in events {
+                    await recorder.record(event.object, type: event.type, reason: event.reason, message: event.message)
+                }
+            }
+            group.addTask { [self] in
                 while !Task.isCancelled {
                     try? await Task.sleep(for: flushInterval)
                     await queue.flush()
@@ -73,6 +82,7 @@ public final class SchedulerService: Sendable {
             }
             await group.next()
             group.cancelAll()
+            eventSink.finish()
         }
         await queue.close()
         await factory.shutDown()
@@ -148,6 +158,17 @@ public final class SchedulerService: Sendable {
             || conditions(old) != conditions(new)
     }
 
+    struct PendingEvent: Sendable {
+        var object: JSONValue
+        var type: EventRecorder.EventType
+        var reason: String
+        var message: String
+    }
+
+    func record(_ object: JSONValue, type: EventRecorder.EventType, reason: String, message: String) {
+        eventSink.yield(PendingEvent(object: object, type: type, reason: reason, message: message))
+    }
+
     // MARK: Scheduling
 
     /// One scheduling cycle: decide, then bind, or report why not (and preempt).
@@ -168,7 +189,7 @@ public final class SchedulerService: Sendable {
             do throws(StatusError) {
                 try await client.bind(namespace: namespace, pod: name, node: node, uid: pod.uid.isEmpty ? nil : pod.uid)
                 await queue.done(key)
-                await recorder.record(pod, type: .normal, reason: "Scheduled",
+                record(pod, type: .normal, reason: "Scheduled",
                                       message: "Successfully assigned \(namespace)/\(name) to \(node)")
             } catch {
                 cache.removePod(key: key)
@@ -177,7 +198,7 @@ public final class SchedulerService: Sendable {
                     await queue.done(key)
                     return
                 }
-                await recorder.record(pod, type: .warning, reason: "FailedScheduling",
+                record(pod, type: .warning, reason: "FailedScheduling",
                                       message: "Binding rejected: \(error.message)")
                 await queue.failed(key, cycle: cycle, unschedulable: false)
             }
@@ -194,7 +215,7 @@ public final class SchedulerService: Sendable {
     /// Sets PodScheduled=False (Unschedulable, with the message) unless already so, the nominated node
     /// when preemption chose one, and records the FailedScheduling event.
     func reportUnschedulable(_ pod: JSONValue, message: String, nominatedNode: String?) async {
-        await recorder.record(pod, type: .warning, reason: "FailedScheduling", message: message)
+        record(pod, type: .warning, reason: "FailedScheduling", message: message)
         let conditions = pod["status"]?["conditions"]?.arrayValue ?? []
         let current = conditions.first { $0["type"]?.stringValue == "PodScheduled" }
         var status: [String: JSONValue] = [:]
@@ -232,7 +253,7 @@ public final class SchedulerService: Sendable {
             } catch {
                 if !error.isNotFound { continue }
             }
-            await recorder.record(victim.pod, type: .normal, reason: "Preempted",
+            record(victim.pod, type: .normal, reason: "Preempted",
                                   message: "Preempted by pod \(pod.uid) on node \(candidate.nodeName)")
         }
     }
