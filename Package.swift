@@ -51,7 +51,7 @@ let package = Package(
         ], swiftSettings: strict),
         // Wires components into a ServiceGroup.
         .target(name: "Cluster", dependencies: [
-            "APIServer", "Registry", "Storage", "StorageSQLite",
+            "APIServer", "Registry", "Storage", "StorageSQLite", "Client", "ClientLoopback", "SchedulerService",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
@@ -70,6 +70,8 @@ let package = Package(
         .target(name: "APIModels", swiftSettings: strict),
         // The scheduler's decision core: filter and score plugins, FailedScheduling messages, preemption.
         .target(name: "Scheduler", dependencies: ["APIMachinery"], swiftSettings: strict),
+        // The scheduler as a running component: informers, scheduling queues, binding, events, preemption.
+        .target(name: "SchedulerService", dependencies: ["Scheduler", "Client", "APIMachinery"], swiftSettings: strict),
         // The APIClient protocol, informers, indexers, listers, the work queue and leader election.
         // Components (controllers, scheduler, nodes) depend on this alone: no storage, no NIO.
         .target(name: "Client", dependencies: ["APIMachinery", "APIModels"], path: "Sources/Client/Core", swiftSettings: strict),
@@ -96,6 +98,9 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageSQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "APIMachinery"], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"], swiftSettings: strict),
+        .testTarget(name: "SchedulerServiceTests", dependencies: [
+            "SchedulerService", "Scheduler", "Client", "ClientLoopback", "Registry", "Storage", "APIMachinery",
+        ], swiftSettings: strict),
         .testTarget(name: "ClientTests", dependencies: [
             "Client", "ClientLoopback", "ClientHTTP", "Registry", "Storage", "APIMachinery", "APIModels", "Cluster",
             .product(name: "Logging", package: "swift-log"),

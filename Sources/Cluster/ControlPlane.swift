@@ -1,10 +1,12 @@
 import APIMachinery
 import APIServer
 import APITypes
+import ClientLoopback
 import Foundation
 import Hummingbird
 import Logging
 import Registry
+import SchedulerService
 import ServiceLifecycle
 import Storage
 import StorageSQLite
@@ -51,7 +53,7 @@ public struct ControlPlane: Sendable {
             },
             logger: logger
         )
-        let services: [any Service] = [
+        var services: [any Service] = [
             app,
             LoopService(name: "namespace-lifecycle") { await NamespaceLifecycle(registry: registry, logger: logger).run() },
             LoopService(name: "compaction") {
@@ -59,6 +61,14 @@ public struct ControlPlane: Sendable {
                                  interval: configuration.compactionInterval, logger: logger).run()
             },
         ]
+        if !configuration.disableScheduler {
+            // Informers start in the background once the API is ready; they never delay readiness.
+            let scheduler = SchedulerService(client: LoopbackClient(registry: registry))
+            services.append(LoopService(name: "scheduler") {
+                while !ready.load(ordering: .relaxed), !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
+                await scheduler.run()
+            })
+        }
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],

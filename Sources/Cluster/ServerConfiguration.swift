@@ -7,6 +7,8 @@ public struct ServerConfiguration: Sendable {
     public var port = 6443
     public var kubeconfigPath = "/etc/swiftlet/swiftlet.yaml"
     public var disableAgent = true
+    /// Run without the scheduler (pods stay unbound unless something else binds them).
+    public var disableScheduler = false
     /// Revisions of history kept for watches; older ones are compacted away.
     public var retainedRevisions: Int64 = 10_000
     /// How often history is compacted.

@@ -24,6 +24,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Run without a node agent on this machine.")
     var disableAgent = false
 
+    @Flag(help: "Run without the scheduler (pending pods are not bound to nodes).")
+    var disableScheduler = false
+
     @Option(help: ArgumentHelp("Revisions of history kept for watches.", visibility: .hidden))
     var historyRevisions: Int64 = 10_000
 
@@ -48,6 +51,7 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.kubeconfigPath = writeKubeconfig
         _ = configuration.setServiceCIDR(serviceCidr)
         configuration.disableAgent = true  // the node agent arrives with issue 5
+        configuration.disableScheduler = disableScheduler
         configuration.retainedRevisions = max(1, historyRevisions)
         configuration.compactionInterval = .seconds(max(1, compactionIntervalSeconds))
         var logger = Logger(label: "swiftlet")
