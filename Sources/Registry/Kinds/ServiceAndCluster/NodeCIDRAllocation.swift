@@ -43,7 +43,7 @@ public struct ClusterCIDR: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Gives each node created without `spec.podCIDR` the lowest free block of the cluster CIDR (what
-/// kube-controller-manager's node IPAM does with `--allocate-node-cidrs`). The blocks in use are read
+/// kube-controller-manager's node IPAM does with `--allocate-node-cidrs`), none when all are taken. The blocks in use are read
 /// from the stored nodes under the allocation lock, so a deleted node frees its block.
 struct NodeCIDRAllocator: Sendable {
     let range: ClusterCIDR
@@ -75,9 +75,9 @@ struct NodeCIDRAllocator: Sendable {
             return
         }
         let used = try await used(storage: storage, excluding: node.name)
-        guard let free = (0..<range.blockCount).first(where: { !used.contains($0) }) else {
-            throw StatusError.internal("failed to allocate a podCIDR for node \(node.name): the cluster CIDR \(range) is full")
-        }
+        // A full range leaves the node without one (registration never fails for it, as with the
+        // node IPAM controller, which reports CIDRNotAvailable instead).
+        guard let free = (0..<range.blockCount).first(where: { !used.contains($0) }) else { return }
         let cidr = range.block(free)
         node[key: "spec", "podCIDR"] = .string(cidr)
         node[key: "spec", "podCIDRs"] = [.string(cidr)]
