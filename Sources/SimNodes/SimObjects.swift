@@ -14,7 +14,7 @@ public struct SimNodeOptions: Sendable {
     /// How often each node refreshes its Ready condition's lastHeartbeatTime.
     public var statusInterval: Duration = .seconds(60)
     /// Pods handled at once.
-    public var workers = 4
+    public var workers = 8
 
     public init() {}
 
