@@ -181,3 +181,22 @@ def test_killing_the_simulator_stops_lease_renewals(cluster):
     assert _renew_times(server) == before
     # The nodes stay registered.
     assert len(parse_table(ok(server.kubectl("get", "nodes")).stdout)) == 3
+
+
+def test_cluster_cidr_flag(tmp_path):
+    binary = require_binary()
+    bad = subprocess.run([str(binary), "server", "--cluster-cidr", "10.0.0.0/25", "--data-dir", str(tmp_path / "bad")],
+                         capture_output=True, text=True, timeout=30)
+    assert bad.returncode != 0 and "--cluster-cidr must be an IPv4 CIDR" in bad.stderr, bad.stderr
+    server = Server(tmp_path / "cidr", name="cidr", extra_args=["--cluster-cidr", "10.77.0.0/16"])
+    try:
+        server.start()
+        node = yaml.safe_dump({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "plain"}})
+        ok(server.kubectl("create", "-f", "-", input=node))
+        own = yaml.safe_dump({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "own"}, "spec": {"podCIDR": "10.77.0.0/24"}})
+        ok(server.kubectl("create", "-f", "-", input=own))
+        ok(server.kubectl("create", "-f", "-", input=node.replace("plain", "plain2")))
+        assert _node_cidrs(server) == {"plain": "10.77.0.0/24", "own": "10.77.0.0/24", "plain2": "10.77.1.0/24"}
+    finally:
+        server.stop()
+        server.kill()
