@@ -214,7 +214,7 @@ public final class NodeSimulator: Sendable {
         case .none:
             if SimPodStatus.isTerminal(pod) { release(key: key) }
         case .run:
-            let ip = podIP(for: pod, key: key, node: nodeName) ?? ""
+            let ip = podIP(for: pod, key: key, node: nodeName)
             try await writeStatus(pod, SimPodStatus.running(pod, hostIP: node.hostIP, podIP: ip, now: RFC3339.format(now)))
             if SimPodStatus.runsToCompletion(pod) {
                 await queue.addAfter(key, delay: .milliseconds(Int64(SimPodStatus.runSeconds(pod) * 1000) + 50))

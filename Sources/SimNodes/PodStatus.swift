@@ -39,9 +39,9 @@ public enum SimPodStatus {
         return phase == "Succeeded" || phase == "Failed"
     }
 
-    /// True once the simulator has reported the pod running.
+    /// True once the simulator has reported the pod running (a node without a podCIDR gives no pod IP).
     public static func isRunning(_ pod: JSONValue) -> Bool {
-        pod["status"]?["phase"] == "Running" && !(pod["status"]?["podIP"]?.stringValue ?? "").isEmpty
+        pod["status"]?["phase"] == "Running" && !(pod["status"]?["hostIP"]?.stringValue ?? "").isEmpty
     }
 
     /// The next step for `pod` at `now` (seconds since the epoch).
@@ -113,7 +113,7 @@ public enum SimPodStatus {
     }
 
     /// The status of `pod` running on a node at `hostIP` with address `podIP`, at `now` (RFC 3339).
-    public static func running(_ pod: JSONValue, hostIP: String, podIP: String, now: String) -> JSONValue {
+    public static func running(_ pod: JSONValue, hostIP: String, podIP: String?, now: String) -> JSONValue {
         var status = pod["status"] ?? [:]
         if status.objectValue == nil { status = [:] }
         let started = status["startTime"]?.stringValue ?? now

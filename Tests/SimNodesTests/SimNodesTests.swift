@@ -188,6 +188,12 @@ func condition(_ conditions: [JSONValue], _ type: String) -> JSONValue? {
         #expect(SimPodStatus.action(for: running, now: now) == .none)
         running[key: "metadata", "deletionTimestamp"] = "2026-01-01T00:01:05Z"
         #expect(SimPodStatus.action(for: running, now: now) == .stopAndDelete)
+        // Without a pod IP (a node without podCIDR) a running pod is left alone too.
+        var noIP = pod("g")
+        noIP["status"] = SimPodStatus.running(noIP, hostIP: "172.30.0.1", podIP: nil, now: "2026-01-01T00:01:00Z")
+        #expect(noIP["status"]?["podIP"] == nil)
+        #expect(noIP["status"]?["podIPs"] == nil)
+        #expect(SimPodStatus.action(for: noIP, now: now) == .none)
         var finished = pod("f", restartPolicy: "Never")
         finished[key: "status", "phase"] = "Succeeded"
         #expect(SimPodStatus.action(for: finished, now: now) == .none)
