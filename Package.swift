@@ -57,7 +57,7 @@ let package = Package(
         ], swiftSettings: strict),
         // One file per subcommand.
         .target(name: "Commands", dependencies: [
-            "Cluster", "APIMachinery", "Storage", "StorageSQLite",
+            "Cluster", "APIMachinery", "Storage", "StorageSQLite", "SimNodes", "ClientHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -89,6 +89,8 @@ let package = Package(
         // Pure, synchronous controller logic: int-or-percent, pod-template hashes, cron schedules,
         // ReplicaSet ranking and slow start, Deployment status, conditions and revisions.
         .target(name: "Controllers", dependencies: ["APIMachinery"], swiftSettings: strict),
+        // Simulated nodes (`swiftlet sim-nodes`): registration, Lease heartbeats and pod status over a client.
+        .target(name: "SimNodes", dependencies: ["Client", "ClientHTTP", "APIMachinery"], swiftSettings: strict),
         // Fakes, fixtures and the storage conformance suite.
         .target(name: "TestSupport", dependencies: ["Storage"], swiftSettings: strict),
 
@@ -104,6 +106,9 @@ let package = Package(
         .testTarget(name: "ClientTests", dependencies: [
             "Client", "ClientLoopback", "ClientHTTP", "Registry", "Storage", "APIMachinery", "APIModels", "Cluster",
             .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        .testTarget(name: "SimNodesTests", dependencies: [
+            "SimNodes", "Client", "ClientLoopback", "Registry", "Storage", "APIMachinery",
         ], swiftSettings: strict),
         .testTarget(name: "RegistryTests", dependencies: [
             "Registry", "Storage", "APIMachinery", "APITypes",

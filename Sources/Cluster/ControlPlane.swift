@@ -27,7 +27,7 @@ public struct ControlPlane: Sendable {
         let start = ContinuousClock.now
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let storage = try SQLiteStorage(path: configuration.dataDirectory + "/state.db")
-        let registry = Registry(storage: storage, definitions: Registry.builtInDefinitions(serviceIPRange: configuration.serviceCIDR),
+        let registry = Registry(storage: storage, definitions: Registry.builtInDefinitions(serviceIPRange: configuration.serviceCIDR, clusterCIDR: configuration.clusterCIDR),
                                 schema: BuiltInSchema())
         try await registry.bootstrap()
         for problem in try await registry.bootstrapKubernetesService(range: configuration.serviceCIDR, port: configuration.port,

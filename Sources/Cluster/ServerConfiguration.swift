@@ -15,6 +15,8 @@ public struct ServerConfiguration: Sendable {
     public var compactionInterval: Duration = .seconds(60)
     /// The IPv4 range Service ClusterIPs are allocated from (k3s' default).
     public var serviceCIDR: ServiceIPRange = .default
+    /// The IPv4 range nodes' pod CIDRs (a /24 each) are allocated from (k3s' default).
+    public var clusterCIDR: ClusterCIDR = .default
 
     public init() {}
 
@@ -23,6 +25,14 @@ public struct ServerConfiguration: Sendable {
     public mutating func setServiceCIDR(_ text: String) -> Bool {
         guard let range = ServiceIPRange(cidr: text) else { return false }
         serviceCIDR = range
+        return true
+    }
+
+    /// Sets `clusterCIDR` from text such as `10.42.0.0/16`; false if it is not an IPv4 CIDR with a
+    /// prefix length from 8 to 24.
+    public mutating func setClusterCIDR(_ text: String) -> Bool {
+        guard let range = ClusterCIDR(cidr: text) else { return false }
+        clusterCIDR = range
         return true
     }
 }

@@ -21,6 +21,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "IPv4 CIDR Service ClusterIPs are allocated from (a /12 to /30).")
     var serviceCidr = "10.43.0.0/16"
 
+    @Option(help: "IPv4 CIDR nodes' pod CIDRs (a /24 each) are allocated from (a /8 to /24).")
+    var clusterCidr = "10.42.0.0/16"
+
     @Flag(help: "Run without a node agent on this machine.")
     var disableAgent = false
 
@@ -41,6 +44,9 @@ struct ServerCommand: AsyncParsableCommand {
         guard probe.setServiceCIDR(serviceCidr) else {
             throw ValidationError("--service-cidr must be an IPv4 CIDR with a prefix length from 12 to 30, e.g. 10.43.0.0/16")
         }
+        guard probe.setClusterCIDR(clusterCidr) else {
+            throw ValidationError("--cluster-cidr must be an IPv4 CIDR with a prefix length from 8 to 24, e.g. 10.42.0.0/16")
+        }
     }
 
     func run() async throws {
@@ -50,6 +56,7 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.kubeconfigPath = writeKubeconfig
         _ = configuration.setServiceCIDR(serviceCidr)
+        _ = configuration.setClusterCIDR(clusterCidr)
         configuration.disableAgent = true  // the node agent arrives with issue 5
         configuration.disableScheduler = disableScheduler
         configuration.retainedRevisions = max(1, historyRevisions)

@@ -1,9 +1,17 @@
 import APIMachinery
+import Storage
 
 /// core/v1 Node: cluster-scoped, status kept on create (the kubelet registers with it), taints
-/// validated, `spec.unschedulable` field selector, `kubectl get nodes` columns.
+/// validated, `spec.unschedulable` field selector, `kubectl get nodes` columns; a node created without
+/// a podCIDR gets a free block of the cluster CIDR.
 public struct NodeStrategy: ResourceStrategy {
-    public init() {}
+    let allocator: NodeCIDRAllocator
+
+    public init(clusterCIDR: ClusterCIDR = .default) { allocator = NodeCIDRAllocator(range: clusterCIDR) }
+    public var allocationLock: AsyncLock? { allocator.lock }
+    public func allocate(_ object: inout JSONValue, old: JSONValue?, storage: any Storage) async throws(StatusError) {
+        try await allocator.allocate(&object, old: old, storage: storage)
+    }
     public var hasStatusSubresource: Bool { true }
     public var keepsStatusOnCreate: Bool { true }
     public var fieldSelectorLabels: [String] { ["spec.unschedulable"] }
