@@ -84,11 +84,34 @@ final class OpenAPIDocuments: Sendable {
 
     // MARK: Serving
 
-    /// GET /openapi/v2: JSON; a client that accepts only the protobuf form gets 406 (it then falls
-    /// back, as kubectl does when the document is unavailable).
+    /// GET /openapi/v2: the JSON document. A client that asks only for the protobuf form (kubectl does,
+    /// as a fallback, for a kind whose v3 document has no PATCH operation, such as `kind: List` files)
+    /// gets an empty protobuf Swagger document: no operations, so it validates those on its own.
     func v2(_ request: Request) throws(StatusError) -> Response {
+        if Self.acceptsOnly(Self.protobufV2, request) {
+            // The answer's type spells `@` as `.`: Go's media-type parser refuses `@`.
+            return ResponseEncoding.bytes(Self.emptyProtobufV2, headers: [
+                .contentType: "application/com.github.proto-openapi.spec.v2.v1.0+protobuf", .cacheControl: "no-cache, private"])
+        }
         try Self.requireJSON(request)
         return Self.serve(v2Document, request, immutable: false)
+    }
+
+    static let protobufV2 = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+
+    /// gnostic's openapi.v2.Document with swagger "2.0" (field 1), info {title "Kubernetes", version
+    /// "v1.32.0"} (field 2) and empty paths (field 8).
+    static let emptyProtobufV2: [UInt8] = {
+        func field(_ number: UInt8, _ bytes: [UInt8]) -> [UInt8] { [number << 3 | 2, UInt8(bytes.count)] + bytes }
+        let info = field(1, Array("Kubernetes".utf8)) + field(2, Array("v1.32.0".utf8))
+        return field(1, Array("2.0".utf8)) + field(2, info) + field(8, [])
+    }()
+
+    private static func acceptsOnly(_ mediaType: String, _ request: Request) -> Bool {
+        guard let accept = request.headers[.accept], !accept.isEmpty else { return false }
+        return accept.split(separator: ",").allSatisfy { part in
+            (part.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? "") == mediaType.lowercased()
+        }
     }
 
     /// GET /openapi/v3.

@@ -38,8 +38,9 @@ public struct ResourceID: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension String {
-    /// Percent-encodes everything but RFC 3986 unreserved characters.
-    func addingPathPercentEncoding() -> String {
+    /// Percent-encodes everything but RFC 3986 unreserved characters (for path segments and query
+    /// parameters alike).
+    public func addingPathPercentEncoding() -> String {
         var out = ""
         for byte in utf8 {
             switch byte {
