@@ -72,21 +72,6 @@ func labelSelectorErrors(_ selector: JSONValue?, field: String) -> [FieldError] 
     return errors
 }
 
-/// A non-negative int-or-percent field (minAvailable, maxUnavailable).
-func intOrPercentErrors(_ value: JSONValue?, field: String) -> [FieldError] {
-    guard let value, !value.isNull else { return [] }
-    if let i = value.intValue {
-        return i < 0 ? [.invalid(field, value, "must be greater than or equal to 0")] : []
-    }
-    guard let s = value.stringValue else { return [.invalid(field, value, "must be an integer or percentage")] }
-    guard s.hasSuffix("%"), let n = Int(s.dropLast()) else {
-        return [.invalid(field, value, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")]
-    }
-    if n < 0 { return [.invalid(field, value, "must be greater than or equal to 0")] }
-    if n > 100 { return [.invalid(field, value, "must not be greater than 100%")] }
-    return []
-}
-
 /// kubectl's short form of access modes (`RWO,ROX,RWX,RWOP`).
 func accessModesString(_ modes: JSONValue?) -> String {
     let list = (modes?.arrayValue ?? []).compactMap(\.stringValue)

@@ -19,8 +19,8 @@ public struct PodDisruptionBudgetStrategy: ResourceStrategy {
         if let min, !min.isNull, let max, !max.isNull {
             errors.append(.invalid("spec", spec, "minAvailable and maxUnavailable cannot be both set"))
         }
-        errors += intOrPercentErrors(min, field: "spec.minAvailable")
-        errors += intOrPercentErrors(max, field: "spec.maxUnavailable")
+        errors += IntOrPercent.validate(min, field: "spec.minAvailable")
+        errors += IntOrPercent.validate(max, field: "spec.maxUnavailable")
         errors += labelSelectorErrors(spec["selector"], field: "spec.selector")
         if let policy = spec["unhealthyPodEvictionPolicy"]?.stringValue, !["AlwaysAllow", "IfHealthyBudget"].contains(policy) {
             errors.append(.notSupported("spec.unhealthyPodEvictionPolicy", policy, supported: ["AlwaysAllow", "IfHealthyBudget"]))

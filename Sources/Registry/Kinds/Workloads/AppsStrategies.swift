@@ -74,8 +74,8 @@ struct DeploymentStrategy: AppsStrategy {
         case "RollingUpdate":
             let surge = rolling?["maxSurge"]
             let unavailable = rolling?["maxUnavailable"]
-            errors += WorkloadSupport.validateIntOrPercent(surge, field: "spec.strategy.rollingUpdate.maxSurge")
-            errors += WorkloadSupport.validateIntOrPercent(unavailable, field: "spec.strategy.rollingUpdate.maxUnavailable", maxHundred: true)
+            errors += IntOrPercent.validate(surge, field: "spec.strategy.rollingUpdate.maxSurge", percentAtMost100: false)
+            errors += IntOrPercent.validate(unavailable, field: "spec.strategy.rollingUpdate.maxUnavailable")
             if WorkloadSupport.isZero(surge) && WorkloadSupport.isZero(unavailable) {
                 errors.append(.invalid("spec.strategy.rollingUpdate.maxUnavailable", unavailable ?? .int(0), "may not be 0 when `maxSurge` is 0"))
             }
@@ -299,8 +299,8 @@ struct DaemonSetStrategy: AppsStrategy {
                 errors.append(.required("spec.updateStrategy.rollingUpdate"))
                 break
             }
-            errors += WorkloadSupport.validateIntOrPercent(unavailable, field: "spec.updateStrategy.rollingUpdate.maxUnavailable", maxHundred: true)
-            errors += WorkloadSupport.validateIntOrPercent(surge, field: "spec.updateStrategy.rollingUpdate.maxSurge", maxHundred: true)
+            errors += IntOrPercent.validate(unavailable, field: "spec.updateStrategy.rollingUpdate.maxUnavailable")
+            errors += IntOrPercent.validate(surge, field: "spec.updateStrategy.rollingUpdate.maxSurge")
             let hasUnavailable = !WorkloadSupport.isZero(unavailable), hasSurge = !WorkloadSupport.isZero(surge)
             if hasUnavailable && hasSurge {
                 errors.append(.invalid("spec.updateStrategy.rollingUpdate.maxSurge", surge, "may not be set when maxUnavailable is non-zero"))

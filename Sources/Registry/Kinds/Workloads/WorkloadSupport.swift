@@ -109,24 +109,7 @@ enum WorkloadSupport {
 
     // MARK: Int or percent
 
-    /// An IntOrString that must be a non-negative integer or a percentage (at most 100% if `maxHundred`).
-    static func validateIntOrPercent(_ value: JSONValue?, field: String, maxHundred: Bool = false) -> [FieldError] {
-        guard let value, !value.isNull else { return [] }
-        if let i = value.intValue {
-            return i < 0 ? [.invalid(field, .int(i), "must be greater than or equal to 0")] : []
-        }
-        guard let s = value.stringValue else {
-            return [.invalid(field, value, "must be an integer or percentage (e.g '5%')")]
-        }
-        let digits = s.dropLast()
-        guard s.hasSuffix("%"), !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(digits) else {
-            return [.invalid(field, value, NameValidation.regexError("a valid percent string must be a numeric string followed by an ending '%'",
-                                                                     "[0-9]+%", examples: ["1%", "93%"]))]
-        }
-        if maxHundred, n > 100 { return [.invalid(field, value, "must not be greater than 100%")] }
-        return []
-    }
-
+    /// True for an unset IntOrString or one that is 0 or "0%" (validation is `IntOrPercent.validate`).
     static func isZero(_ value: JSONValue?) -> Bool {
         guard let value else { return true }
         if let i = value.intValue { return i == 0 }
