@@ -51,13 +51,13 @@ let package = Package(
         ], swiftSettings: strict),
         // Wires components into a ServiceGroup.
         .target(name: "Cluster", dependencies: [
-            "APIServer", "Registry", "Storage", "StorageSQLite", "Client", "ClientLoopback", "SchedulerService",
+            "APIServer", "Registry", "Storage", "StorageSQLite", "Client", "ClientLoopback", "SchedulerService", "ControllerManager",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // One file per subcommand.
         .target(name: "Commands", dependencies: [
-            "Cluster", "APIMachinery", "Storage", "StorageSQLite", "SimNodes", "ClientHTTP",
+            "Cluster", "ControllerManager", "APIMachinery", "Storage", "StorageSQLite", "SimNodes", "ClientHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -89,6 +89,11 @@ let package = Package(
         // Pure, synchronous controller logic: int-or-percent, pod-template hashes, cron schedules,
         // ReplicaSet ranking and slow start, Deployment status, conditions and revisions.
         .target(name: "Controllers", dependencies: ["APIMachinery"], swiftSettings: strict),
+        // kube-controller-manager: the controller runtime and every control loop, on the Client.
+        .target(name: "ControllerManager", dependencies: [
+            "Controllers", "Client", "APIMachinery", "APIModels",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         // Simulated nodes (`swiftlet sim-nodes`): registration, Lease heartbeats and pod status over a client.
         .target(name: "SimNodes", dependencies: ["Client", "ClientHTTP", "APIMachinery"], swiftSettings: strict),
         // Fakes, fixtures and the storage conformance suite.
@@ -99,6 +104,10 @@ let package = Package(
         .testTarget(name: "APIModelsTests", dependencies: ["APIModels"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageSQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "APIMachinery"], swiftSettings: strict),
+        .testTarget(name: "ControllerManagerTests", dependencies: [
+            "ControllerManager", "Controllers", "Client", "ClientLoopback", "Registry", "Storage", "APIMachinery",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"], swiftSettings: strict),
         .testTarget(name: "SchedulerServiceTests", dependencies: [
             "SchedulerService", "Scheduler", "Client", "ClientLoopback", "Registry", "Storage", "APIMachinery",

@@ -1,7 +1,9 @@
 import APIMachinery
 import APIServer
 import APITypes
+import Client
 import ClientLoopback
+import ControllerManager
 import Foundation
 import Hummingbird
 import Logging
@@ -67,6 +69,17 @@ public struct ControlPlane: Sendable {
             services.append(LoopService(name: "scheduler") {
                 while !ready.load(ordering: .relaxed), !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
                 await scheduler.run()
+            })
+        }
+        let controllerManager = ControllerManager(
+            context: ControllerContext(client: LoopbackClient(registry: registry), logger: logger),
+            disabled: configuration.disabledControllers,
+            leaderElection: LeaderElectionConfig(name: "kube-controller-manager",
+                                                 identity: "\(ProcessInfo.processInfo.hostName)_\(UUID().uuidString.lowercased())"))
+        if !controllerManager.enabled.isEmpty {
+            services.append(LoopService(name: "controller-manager") {
+                while !ready.load(ordering: .relaxed), !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
+                await controllerManager.run()
             })
         }
         let group = ServiceGroup(configuration: .init(

@@ -9,6 +9,8 @@ public struct ServerConfiguration: Sendable {
     public var disableAgent = true
     /// Run without the scheduler (pods stay unbound unless something else binds them).
     public var disableScheduler = false
+    /// Controllers of the controller manager not to run (ControllerManager.names).
+    public var disabledControllers: Set<String> = []
     /// Revisions of history kept for watches; older ones are compacted away.
     public var retainedRevisions: Int64 = 10_000
     /// How often history is compacted.

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Cluster
+import ControllerManager
+import Foundation
 import Logging
 
 /// `swiftlet server`: the control plane (and, from issue 5, a node agent).
@@ -30,6 +32,10 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Run without the scheduler (pending pods are not bound to nodes).")
     var disableScheduler = false
 
+    @Option(help: ArgumentHelp("Controllers not to run, comma-separated (or \"all\"): \(ControllerManager.names.joined(separator: ", ")).",
+                               valueName: "names"))
+    var disableControllers = ""
+
     @Option(help: ArgumentHelp("Revisions of history kept for watches.", visibility: .hidden))
     var historyRevisions: Int64 = 10_000
 
@@ -39,7 +45,16 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel = "info"
 
+    var disabledControllers: Set<String> {
+        let names = disableControllers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return names.contains("all") ? Set(ControllerManager.names) : Set(names)
+    }
+
     func validate() throws {
+        let unknown = disabledControllers.subtracting(ControllerManager.names).sorted()
+        if !unknown.isEmpty {
+            throw ValidationError("--disable-controllers: unknown controller(s) \(unknown.joined(separator: ", ")); known: \(ControllerManager.names.joined(separator: ", "))")
+        }
         var probe = ServerConfiguration()
         guard probe.setServiceCIDR(serviceCidr) else {
             throw ValidationError("--service-cidr must be an IPv4 CIDR with a prefix length from 12 to 30, e.g. 10.43.0.0/16")
@@ -59,6 +74,7 @@ struct ServerCommand: AsyncParsableCommand {
         _ = configuration.setClusterCIDR(clusterCidr)
         configuration.disableAgent = true  // the node agent arrives with issue 5
         configuration.disableScheduler = disableScheduler
+        configuration.disabledControllers = disabledControllers
         configuration.retainedRevisions = max(1, historyRevisions)
         configuration.compactionInterval = .seconds(max(1, compactionIntervalSeconds))
         var logger = Logger(label: "swiftlet")

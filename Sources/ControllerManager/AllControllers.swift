@@ -1,0 +1,5 @@
+extension ControllerManager {
+    /// Every controller of the manager, in start order: one line each (their files are under Controllers/).
+    public static let all: [Descriptor] = [
+    ]
+}
