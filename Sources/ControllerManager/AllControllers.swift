@@ -1,5 +1,7 @@
 extension ControllerManager {
     /// Every controller of the manager, in start order: one line each (their files are under Controllers/).
     public static let all: [Descriptor] = [
+        Descriptor(name: "replicaset", workers: 5) { ReplicaSetController(context: $0) },
+        Descriptor(name: "deployment", workers: 5) { DeploymentController(context: $0) },
     ]
 }
