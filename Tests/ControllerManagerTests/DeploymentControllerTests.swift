@@ -39,7 +39,7 @@ import Testing
         }
 
         func setImage(_ name: String, _ image: String) async throws {
-            _ = try await cluster.client.patch(.deployments, namespace: "default", name: name, format: .strategicMerge,
+            _ = try await cluster.client.patch(.deployments, namespace: "default", name: name, format: .strategic,
                                                body: ["spec": ["template": ["spec": ["containers": [["name": "app", "image": .string(image)]]]]]])
         }
     }
@@ -142,7 +142,10 @@ import Testing
         let stream = try await rig.cluster.client.watch(.replicaSets, namespace: "default",
                                                         query: WatchQuery(resourceVersion: first.resourceVersion))
         try await rig.setImage("db", "postgres:17")
-        #expect(try await eventually(timeout: .seconds(20)) { try await rig.rolledOut("db") && rig.replicaSets("db").count == 2 })
+        #expect(try await eventually(timeout: .seconds(20)) {
+            let count = try await rig.replicaSets("db").count
+            return try await rig.rolledOut("db") && count == 2
+        })
         stream.stop()
         // When the new ReplicaSet appeared, the old one was already at zero with no pods left.
         var oldReplicas: Int64 = 3, oldStatusReplicas: Int64 = 3, checked = false
@@ -212,10 +215,16 @@ import Testing
         _ = try await rig.cluster.client.create(.deployments, namespace: "default", object: Fixtures.deployment("web", replicas: 2))
         #expect(try await eventually { try await rig.rolledOut("web") })
         _ = try await rig.cluster.client.patch(.deployments, namespace: "default", name: "web", format: .merge, body: ["spec": ["replicas": 5]])
-        #expect(try await eventually { try await rig.rolledOut("web") && rig.cluster.pods(selector: "app=web").count == 5 })
+        #expect(try await eventually {
+            let count = try await rig.cluster.pods(selector: "app=web").count
+            return try await rig.rolledOut("web") && count == 5
+        })
         #expect(try await rig.replicaSets("web").first?.annotations[DeploymentLogic.desiredReplicasAnnotation] == "5")
         _ = try await rig.cluster.client.patch(.deployments, namespace: "default", name: "web", format: .merge, body: ["spec": ["replicas": 1]])
-        #expect(try await eventually { try await rig.rolledOut("web") && rig.cluster.pods(selector: "app=web").count == 1 })
+        #expect(try await eventually {
+            let count = try await rig.cluster.pods(selector: "app=web").count
+            return try await rig.rolledOut("web") && count == 1
+        })
         #expect(try await eventually {
             let messages = try await rig.cluster.events(reason: "ScalingReplicaSet").compactMap { $0["message"]?.stringValue }
             return messages.contains { $0.hasSuffix("to 5 from 2") } && messages.contains { $0.hasSuffix("to 1 from 5") }
