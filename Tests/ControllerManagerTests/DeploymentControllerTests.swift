@@ -69,6 +69,7 @@ import Testing
         #expect(pods.allSatisfy { $0.labels[TemplateHash.label] == hash && $0.name.hasPrefix("web-\(hash)-") })
         let current = try await rig.deployment("web")
         #expect(current.annotations[DeploymentLogic.revisionAnnotation] == "1")
+        #expect(current.generation == 1) // the revision annotation is written through /status
         let conditions = current["status"]?["conditions"]?.arrayValue ?? []
         #expect(conditions.contains { $0["type"] == "Available" && $0["status"] == "True" && $0["reason"] == "MinimumReplicasAvailable" })
         #expect(try await eventually {

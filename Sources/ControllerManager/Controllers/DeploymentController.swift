@@ -248,13 +248,14 @@ public final class DeploymentController: Controller, Sendable {
         return (created, old)
     }
 
-    /// Sets the deployment's own revision annotation.
+    /// Sets the deployment's own revision annotation (through the status subresource, so that the
+    /// generation does not move).
     func setRevision(_ d: inout JSONValue, _ revision: Int64) async throws(StatusError) {
         guard revision > 0, d.annotations[DeploymentLogic.revisionAnnotation] != String(revision) else { return }
         var annotations = d.annotations
         annotations[DeploymentLogic.revisionAnnotation] = String(revision)
         d.annotations = annotations
-        d = try await context.client.update(.deployments, namespace: d.namespace, object: d)
+        d = try await context.client.updateStatus(.deployments, namespace: d.namespace, object: d)
     }
 
     /// Sets a ReplicaSet's replicas (and its desired/max-replicas annotations); records the scaling event.

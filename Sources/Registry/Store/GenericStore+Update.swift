@@ -49,6 +49,7 @@ extension GenericStore {
         case .status:
             var kept = old
             kept["status"] = object["status"]
+            for field in strategy.statusUpdateMetadataFields { kept.metadata[field] = object["metadata"]?[field] }
             object = kept
         case .finalize:
             var kept = old

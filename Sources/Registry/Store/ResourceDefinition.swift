@@ -118,6 +118,10 @@ public protocol ResourceStrategy: Sendable {
     /// With a status subresource: a create keeps the status sent (Nodes, which the kubelet registers
     /// with their status) instead of clearing it.
     var keepsStatusOnCreate: Bool { get }
+    /// With a status subresource: the metadata fields a `/status` write may change besides the status
+    /// (none by default; a Deployment's annotations, as its controller writes its revision annotation
+    /// with UpdateStatus).
+    var statusUpdateMetadataFields: [String] { get }
     /// Delete answers with the deleted object instead of a Status.
     var returnsDeletedObject: Bool { get }
     /// The kind keeps metadata.generation: 1 on create, bumped by every change outside metadata and status.
@@ -181,6 +185,7 @@ public struct TableColumn: Sendable, Hashable {
 extension ResourceStrategy {
     public var hasStatusSubresource: Bool { false }
     public var keepsStatusOnCreate: Bool { false }
+    public var statusUpdateMetadataFields: [String] { [] }
     public var returnsDeletedObject: Bool { false }
     public var tracksGeneration: Bool { false }
     public var fieldSelectorLabels: [String] { [] }

@@ -33,6 +33,8 @@ extension AppsStrategy {
 /// apps/v1 Deployment.
 struct DeploymentStrategy: AppsStrategy {
     var kindName: String { "deployment" }
+    /// Everything but spec and labels, as Kubernetes' deployment status strategy.
+    var statusUpdateMetadataFields: [String] { ["annotations", "finalizers", "ownerReferences"] }
 
     /// Annotation changes bump the generation too: the controller copies them to ReplicaSets.
     func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) {
