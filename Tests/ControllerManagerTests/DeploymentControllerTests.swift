@@ -232,6 +232,24 @@ import Testing
         })
     }
 
+    @Test func statusConflictsAreRetried() async throws {
+        let cluster = try await TestCluster()
+        let client = InterferingClient(cluster.client)
+        client.conflicts.withLock { $0["deployments"] = 3; $0["replicasets"] = 3 }
+        let context = ControllerContext(client: client)
+        let tasks = [startControllers([ReplicaSetController(context: context), DeploymentController(context: context)], context: context),
+                     fakeKubelet(cluster.client)]
+        defer { for task in tasks { task.cancel() } }
+        _ = try await cluster.client.create(.deployments, namespace: "default", object: Fixtures.deployment("web", replicas: 2))
+        #expect(try await eventually {
+            let d = try await cluster.client.get(.deployments, namespace: "default", name: "web")
+            return d["status"]?["availableReplicas"] == 2 && d["status"]?["updatedReplicas"] == 2
+        })
+        #expect(client.interfered.withLock { $0 } == 6)
+        #expect(try await cluster.pods(selector: "app=web").count == 2)
+        #expect(try await cluster.client.list(.replicaSets, namespace: "default").items.count == 1)
+    }
+
     @Test func progressDeadlineExceeded() async throws {
         let cluster = try await TestCluster()
         let context = cluster.context
