@@ -3,6 +3,7 @@ import Client
 import Controllers
 import Foundation
 import Logging
+import Synchronization
 
 /// kube-controller-manager's Deployment controller: owns ReplicaSets named
 /// `<deployment>-<pod-template-hash>`, rolls the pod template out with the RollingUpdate (maxSurge,
@@ -28,6 +29,8 @@ public final class DeploymentController: Controller, Sendable {
     let pods: SharedInformer
     let queue = WorkQueue<String>()
     let events: ThrottledRecorder
+    /// When each deployment's progress deadline check is due (one pending check per deployment).
+    let deadlineChecks = Mutex<[String: Date]>([:])
 
     public init(context: ControllerContext) {
         self.context = context
@@ -86,7 +89,10 @@ public final class DeploymentController: Controller, Sendable {
 
     func sync(_ key: String) async throws {
         let (namespace, name) = Indexer.split(key)
-        guard let cached = deployments.lister.get(namespace: namespace, name: name) else { return }
+        guard let cached = deployments.lister.get(namespace: namespace, name: name) else {
+            _ = deadlineChecks.withLock { $0.removeValue(forKey: key) }
+            return
+        }
         var d = Workloads.typed(cached, kind: Self.kind, apiVersion: Self.apiVersion)
         guard let selector = Workloads.selector(d) else {
             events.record(d, type: .warning, reason: "SelectingAll", message: "This deployment is selecting all pods. A non-empty selector is required.")
@@ -506,6 +512,13 @@ public final class DeploymentController: Controller, Sendable {
               progressing["status"]?.stringValue == "True", progressing["reason"]?.stringValue != "NewReplicaSetAvailable",
               let updated = progressing["lastUpdateTime"]?.stringValue.flatMap(RFC3339.parse) else { return }
         let remaining = updated.addingTimeInterval(Double(deadline)).timeIntervalSince(now)
-        await queue.addAfter(Indexer.key(of: d), delay: .milliseconds(Int64(max(0, remaining) * 1000) + 1000))
+        let key = Indexer.key(of: d), due = now.addingTimeInterval(max(0, remaining) + 1)
+        // A check already due sooner re-runs this sync, which schedules the next one.
+        let pending = deadlineChecks.withLock { checks -> Bool in
+            if let scheduled = checks[key], scheduled > now { return true }
+            checks[key] = due
+            return false
+        }
+        if !pending { await queue.addAfter(key, delay: .milliseconds(Int64(max(0, remaining) * 1000) + 1000)) }
     }
 }

@@ -3,6 +3,7 @@ import Client
 import Controllers
 import Foundation
 import Logging
+import Synchronization
 
 /// kube-controller-manager's ReplicaSet controller: keeps spec.replicas active pods matching the
 /// selector (creating from the template in slow-start batches of at most burstReplicas, deleting the
@@ -23,6 +24,10 @@ public final class ReplicaSetController: Controller, Sendable {
     let expectations: Expectations
     let events: ThrottledRecorder
     let burstReplicas: Int
+    /// Keys with a status refresh already scheduled: pod status churn (10,000 pods becoming ready)
+    /// syncs a ReplicaSet a few times a second, not once per pod.
+    let refreshes = Mutex<Set<String>>([])
+    static let refreshDelay: Duration = .milliseconds(200)
 
     public init(context: ControllerContext, expectations: Expectations = Expectations(), burstReplicas: Int = ReplicaSetLogic.burstReplicas) {
         self.context = context
@@ -76,7 +81,7 @@ public final class ReplicaSetController: Controller, Sendable {
             guard let rs = owner(of: pod) else { return }
             let key = Indexer.key(of: rs)
             expectations.creationObserved(key)
-            await queue.add(key)
+            await enqueue(key, unblocked: expectations.satisfied(key))
             return
         }
         for rs in matchingReplicaSets(pod) { await queue.add(Indexer.key(of: rs)) }
@@ -97,7 +102,8 @@ public final class ReplicaSetController: Controller, Sendable {
         if newRef != nil {
             guard let rs = owner(of: new) else { return }
             let key = Indexer.key(of: rs)
-            await queue.add(key)
+            // Only the pod's status changed: a batched status refresh is enough.
+            await enqueue(key, unblocked: labelsChanged || oldRef != newRef)
             let minReady = rs["spec"]?["minReadySeconds"]?.intValue ?? 0
             if minReady > 0 && !PodStatus.isReady(old) && PodStatus.isReady(new) {
                 await queue.addAfter(key, delay: .seconds(minReady) + .milliseconds(100))
@@ -114,7 +120,18 @@ public final class ReplicaSetController: Controller, Sendable {
         guard let rs = replicaSets.lister.get(namespace: Indexer.split(key).namespace, name: Indexer.split(key).name),
               rs.uid == OwnerReferences.controllerRef(of: pod)?["uid"]?.stringValue else { return }
         expectations.deletionObserved(key, objectKey: Indexer.key(of: pod))
-        await queue.add(key)
+        await enqueue(key, unblocked: expectations.satisfied(key))
+    }
+
+    /// Syncs `key` now when something may be created or deleted (`unblocked`), else schedules one
+    /// status refresh shortly (coalescing the events that arrive meanwhile).
+    func enqueue(_ key: String, unblocked: Bool) async {
+        if unblocked {
+            await queue.add(key)
+            return
+        }
+        let first = refreshes.withLock { $0.insert(key).inserted }
+        if first { await queue.addAfter(key, delay: Self.refreshDelay) }
     }
 
     // MARK: Sync
@@ -125,6 +142,7 @@ public final class ReplicaSetController: Controller, Sendable {
     }
 
     func sync(_ key: String) async throws {
+        _ = refreshes.withLock { $0.remove(key) }
         let (namespace, name) = Indexer.split(key)
         guard let cached = replicaSets.lister.get(namespace: namespace, name: name) else {
             expectations.delete(key)
