@@ -121,7 +121,7 @@ public final class DeploymentController: Controller, Sendable {
         var claimed: [JSONValue] = []
         let ref = OwnerReferences.makeControllerRef(to: d, apiVersion: Self.apiVersion, kind: Self.kind)
         for rs in OwnerIndex.ownedAndOrphans(of: d, in: replicaSets.indexer) where rs.namespace == d.namespace {
-            let matches = selector.matches(rs.labels)
+            let matches = Workloads.matches(selector, rs)
             if let controller = OwnerReferences.controllerRef(of: rs) {
                 guard controller["uid"]?.stringValue == d.uid else { continue }
                 if matches || d.deletionTimestamp != nil {

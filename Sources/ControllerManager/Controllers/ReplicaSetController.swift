@@ -179,7 +179,7 @@ public final class ReplicaSetController: Controller, Sendable {
         var claimed: [JSONValue] = []
         let ref = OwnerReferences.makeControllerRef(to: rs, apiVersion: Self.apiVersion, kind: Self.kind)
         for pod in OwnerIndex.ownedAndOrphans(of: rs, in: pods.indexer) where pod.namespace == rs.namespace {
-            let matches = selector.matches(pod.labels)
+            let matches = Workloads.matches(selector, pod)
             if let controller = OwnerReferences.controllerRef(of: pod) {
                 guard controller["uid"]?.stringValue == rs.uid else { continue }
                 if matches || rs.deletionTimestamp != nil {

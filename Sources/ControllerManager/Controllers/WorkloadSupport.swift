@@ -114,6 +114,17 @@ enum Workloads {
         return try? LabelSelector(fromJSON: json)
     }
 
+    /// Whether `object`'s labels match `selector`, reading only the labels the selector names (no
+    /// dictionary of every label per object on the sync path).
+    static func matches(_ selector: LabelSelector, _ object: JSONValue) -> Bool {
+        let labels = object["metadata"]?["labels"]?.objectValue ?? [:]
+        var relevant: [String: String] = [:]
+        for requirement in selector.requirements {
+            if let value = labels[requirement.key]?.stringValue { relevant[requirement.key] = value }
+        }
+        return selector.matches(relevant)
+    }
+
     /// Status fields whose zero value Kubernetes omits.
     static func compact(_ status: JSONValue, keep: Set<String>) -> JSONValue {
         guard let object = status.objectValue else { return status }
