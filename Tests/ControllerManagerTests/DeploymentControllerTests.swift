@@ -250,6 +250,32 @@ import Testing
         #expect(try await cluster.client.list(.replicaSets, namespace: "default").items.count == 1)
     }
 
+    @Test func failedReplicaSetCreationIsReported() async throws {
+        let cluster = try await TestCluster()
+        let client = InterferingClient(cluster.client)
+        client.failCreate.withLock {
+            $0 = { resource, _ in
+                resource == .replicaSets ? StatusError(status: ["kind": "Status", "status": "Failure", "code": 403, "reason": "Forbidden",
+                                                               "message": "replicasets.apps is forbidden: exceeded quota: q"]) : nil
+            }
+        }
+        let context = ControllerContext(client: client)
+        let task = startControllers([DeploymentController(context: context)], context: context)
+        defer { task.cancel() }
+        _ = try await cluster.client.create(.deployments, namespace: "default", object: Fixtures.deployment("web", replicas: 1))
+        #expect(try await eventually {
+            let c = try await cluster.client.get(.deployments, namespace: "default", name: "web")["status"]?["conditions"]?.arrayValue ?? []
+            return c.contains { $0["type"] == "Progressing" && $0["status"] == "False" && $0["reason"] == "ReplicaSetCreateError" }
+        })
+        #expect(try await eventually {
+            try await cluster.events(reason: "FailedCreate").contains {
+                $0["type"] == "Warning" && ($0["message"]?.stringValue ?? "").hasPrefix("Failed to create new replica set \"web-")
+                    && ($0["message"]?.stringValue ?? "").hasSuffix("exceeded quota: q")
+            }
+        })
+        #expect(try await cluster.client.list(.replicaSets, namespace: "default").items.isEmpty)
+    }
+
     @Test func progressDeadlineExceeded() async throws {
         let cluster = try await TestCluster()
         let context = cluster.context

@@ -230,7 +230,17 @@ public final class DeploymentController: Controller, Sendable {
         do throws(StatusError) {
             created = try await context.client.create(.replicaSets, namespace: d.namespace, object: rs)
         } catch {
-            guard error.isAlreadyExists else { throw error }
+            guard error.isAlreadyExists else {
+                let message = "Failed to create new replica set \"\(name)\": \(error.message)"
+                events.record(d, type: .warning, reason: "FailedCreate", message: message)
+                if d["spec"]?["progressDeadlineSeconds"] != nil {
+                    let condition = DeploymentLogic.condition(type: "Progressing", status: "False", reason: "ReplicaSetCreateError",
+                                                              message: message, now: context.now())
+                    d.set(path: ["status", "conditions"], to: .array(DeploymentLogic.setCondition(d["status"]?["conditions"]?.arrayValue ?? [], condition)))
+                    _ = try? await context.client.updateStatus(.deployments, namespace: d.namespace, object: d)
+                }
+                throw error
+            }
             let current = try await context.client.get(.replicaSets, namespace: d.namespace, name: name)
             if OwnerReferences.controllerRef(of: current)?["uid"]?.stringValue == d.uid, DeploymentRollout.isSameTemplate(current, deployment: d) {
                 return (current, old) // ours; the informer has not caught up yet
