@@ -64,6 +64,25 @@ import Testing
         #expect(try await eventually { try await cluster.pods().count == 3 })
     }
 
+    @Test func availableOnlyAfterMinReadySeconds() async throws {
+        let cluster = try await TestCluster()
+        let task = cluster.start(ReplicaSetController(context: cluster.context))
+        defer { task.cancel() }
+        _ = try await cluster.client.create(.replicaSets, namespace: "default",
+                                            object: Fixtures.replicaSet("slow", replicas: 1, labels: ["app": "slow"], minReadySeconds: 2))
+        #expect(try await eventually { try await cluster.pods().count == 1 })
+        let pod = try #require(try await cluster.pods().first)
+        _ = try await cluster.client.updateStatus(.pods, namespace: "default", object: Fixtures.withStatus(pod, ready: true))
+        #expect(try await eventually {
+            try await cluster.client.get(.replicaSets, namespace: "default", name: "slow")["status"]?["readyReplicas"] == 1
+        })
+        let early = try await cluster.client.get(.replicaSets, namespace: "default", name: "slow")["status"]
+        #expect(early?["availableReplicas"] == nil) // ready, not yet for minReadySeconds
+        #expect(try await eventually(timeout: .seconds(5)) {
+            try await cluster.client.get(.replicaSets, namespace: "default", name: "slow")["status"]?["availableReplicas"] == 1
+        })
+    }
+
     @Test func statusUpdateConflictIsRetried() async throws {
         let cluster = try await TestCluster()
         let client = InterferingClient(cluster.client)
