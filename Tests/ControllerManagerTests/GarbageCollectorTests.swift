@@ -232,3 +232,33 @@ import Testing
         })
     }
 }
+
+/// The collector at scale: the dependents of a deleted owner are found by index and need no GET each.
+@Suite struct GarbageCollectorScaleTests {
+    @Test func collectsTenThousandPodsOfADeletedReplicaSet() async throws {
+        let cluster = try await TestCluster()
+        let count = 10_000
+        let labels: JSONValue = ["app": "big"]
+        let template: JSONValue = ["metadata": ["labels": labels], "spec": ["containers": [["name": "c", "image": "nginx"]]]]
+        let replicaSet = try await cluster.client.create(.replicaSets, namespace: "default", object: [
+            "apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": ["name": "big"],
+            "spec": ["replicas": .int(Int64(count)), "selector": ["matchLabels": labels], "template": template],
+        ])
+        let ref = OwnerReferences.makeControllerRef(to: replicaSet, apiVersion: "apps/v1", kind: "ReplicaSet")
+        for index in 0..<count {
+            _ = try await cluster.client.create(.pods, namespace: "default", object: [
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": ["name": .string("big-\(index)"), "labels": labels, "ownerReferences": [ref]],
+                "spec": template["spec"]!,
+            ])
+        }
+        let task = cluster.start(GarbageCollector(context: cluster.context), workers: 10)
+        defer { task.cancel() }
+        let started = ContinuousClock.now
+        _ = try await cluster.client.delete(.replicaSets, namespace: "default", name: "big")
+        #expect(try await eventually(timeout: .seconds(60)) {
+            try await cluster.client.list(.pods, namespace: "default", query: ListQuery(limit: 1)).items.isEmpty
+        })
+        print("garbage collector: \(count) pods collected in \(ContinuousClock.now - started)")
+    }
+}
