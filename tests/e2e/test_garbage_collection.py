@@ -170,3 +170,37 @@ def test_deleting_a_namespace_empties_it(kubectl, http):
                    headers={"Content-Type": "application/merge-patch+json"})
     wait_until(lambda: http.get(f"/api/v1/namespaces/{name}").status_code == 404, timeout=30,
                msg=f"namespace {name} gone")
+
+
+def test_namespace_waits_for_pods_terminating_gracefully(kubectl, http):
+    """A pod on a node terminates gracefully; the namespace stays until the node confirms it gone."""
+    name = unique("gc-ns")
+    ok(kubectl("create", "namespace", name))
+    try:
+        r = http.post_json(f"/api/v1/namespaces/{name}/pods", {
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bound"},
+            "spec": {"nodeName": "gc-e2e-absent-node", "terminationGracePeriodSeconds": 300,
+                     "containers": [{"name": "c", "image": "registry.k8s.io/pause:3.9"}]},
+        })
+        assert r.status_code == 201, r.text[:300]
+        ok(kubectl("delete", "namespace", name, "--wait=false"))
+
+        def reported():
+            obj = _get(http, f"/api/v1/namespaces/{name}") or {}
+            conditions = {c["type"]: c for c in obj.get("status", {}).get("conditions", [])}
+            return conditions.get("NamespaceContentRemaining", {}).get("message") == \
+                "Some resources are remaining: pods. has 1 resource instances" and conditions
+
+        conditions = wait_until(reported, timeout=20, msg="namespace conditions report the terminating pod")
+        assert conditions["NamespaceFinalizersRemaining"]["status"] == "False", conditions
+        assert conditions["NamespaceFinalizersRemaining"]["reason"] == "ContentHasNoFinalizers"
+        pod = _get(http, f"/api/v1/namespaces/{name}/pods/bound")
+        assert pod is not None and pod["metadata"].get("deletionTimestamp"), pod
+        time.sleep(1.5)
+        assert (_get(http, f"/api/v1/namespaces/{name}") or {}).get("status", {}).get("phase") == "Terminating"
+    finally:
+        # What the kubelet does once the containers stopped.
+        http.delete(f"/api/v1/namespaces/{name}/pods/bound", json={"kind": "DeleteOptions", "apiVersion": "v1",
+                                                                   "gracePeriodSeconds": 0})
+    wait_until(lambda: http.get(f"/api/v1/namespaces/{name}").status_code == 404, timeout=30,
+               msg=f"namespace {name} gone")
