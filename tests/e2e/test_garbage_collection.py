@@ -204,3 +204,48 @@ def test_namespace_waits_for_pods_terminating_gracefully(kubectl, http):
                                                                    "gracePeriodSeconds": 0})
     wait_until(lambda: http.get(f"/api/v1/namespaces/{name}").status_code == 404, timeout=30,
                msg=f"namespace {name} gone")
+
+
+def _job_with_dependent(http, ns, name):
+    r = http.post_json(f"/apis/batch/v1/namespaces/{ns}/jobs", {
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name},
+        "spec": {"suspend": True, "template": {"spec": {"restartPolicy": "Never",
+                                                         "containers": [{"name": "c", "image": "busybox"}]}}},
+    })
+    assert r.status_code == 201, r.text[:300]
+    job = r.json()
+    r = http.post_json(f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": f"{name}-dep", "ownerReferences": [{
+        "apiVersion": "batch/v1", "kind": "Job", "name": name, "uid": job["metadata"]["uid"]}]}})
+    assert r.status_code == 201, r.text[:300]
+
+
+def test_api_delete_policies_and_defaults(http, ns):
+    """Without a policy, batch/v1 Jobs orphan their dependents (as Kubernetes keeps it for
+    compatibility); orphanDependents=false deletes them; orphanDependents excludes propagationPolicy."""
+    _job_with_dependent(http, ns, "plain")
+    r = http.delete(f"/apis/batch/v1/namespaces/{ns}/jobs/plain")
+    assert r.status_code == 200, r.text[:300]
+    assert r.json()["metadata"].get("finalizers") == ["orphan"], r.json()["metadata"]
+    wait_until(lambda: _get(http, f"/apis/batch/v1/namespaces/{ns}/jobs/plain") is None, timeout=20, msg="job gone")
+    kept = _get(http, f"/api/v1/namespaces/{ns}/configmaps/plain-dep")
+    assert kept is not None and "ownerReferences" not in kept["metadata"], kept
+
+    _job_with_dependent(http, ns, "cascade")
+    r = http.delete(f"/apis/batch/v1/namespaces/{ns}/jobs/cascade", json={"orphanDependents": False})
+    assert r.status_code == 200, r.text[:300]
+    wait_until(lambda: _get(http, f"/api/v1/namespaces/{ns}/configmaps/cascade-dep") is None, timeout=20,
+               msg="dependent collected")
+
+    r = http.delete(f"/api/v1/namespaces/{ns}/configmaps/plain-dep",
+                    json={"orphanDependents": True, "propagationPolicy": "Foreground"})
+    assert r.status_code == 422, r.text[:300]
+    assert r.json()["message"] == ('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: '
+                                   '"Foreground": orphanDependents and deletionPropagation cannot be both set'), r.json()
+
+    # Foreground through the API: 200 with the object, deletionTimestamp and the finalizer.
+    r = http.delete(f"/api/v1/namespaces/{ns}/configmaps/plain-dep", json={"propagationPolicy": "Foreground"})
+    assert r.status_code == 200, r.text[:300]
+    meta = r.json()["metadata"]
+    assert meta.get("finalizers") == ["foregroundDeletion"] and meta.get("deletionTimestamp"), meta
+    wait_until(lambda: _get(http, f"/api/v1/namespaces/{ns}/configmaps/plain-dep") is None, timeout=20,
+               msg="an object without dependents goes once the collector sees it")
