@@ -225,6 +225,7 @@ def test_api_delete_policies_and_defaults(http, ns):
     _job_with_dependent(http, ns, "plain")
     r = http.delete(f"/apis/batch/v1/namespaces/{ns}/jobs/plain")
     assert r.status_code == 200, r.text[:300]
+    assert "child pods are preserved by default when jobs are deleted" in r.headers.get("Warning", ""), r.headers
     assert r.json()["metadata"].get("finalizers") == ["orphan"], r.json()["metadata"]
     wait_until(lambda: _get(http, f"/apis/batch/v1/namespaces/{ns}/jobs/plain") is None, timeout=20, msg="job gone")
     kept = _get(http, f"/api/v1/namespaces/{ns}/configmaps/plain-dep")
@@ -233,6 +234,7 @@ def test_api_delete_policies_and_defaults(http, ns):
     _job_with_dependent(http, ns, "cascade")
     r = http.delete(f"/apis/batch/v1/namespaces/{ns}/jobs/cascade", json={"orphanDependents": False})
     assert r.status_code == 200, r.text[:300]
+    assert "Warning" not in r.headers, r.headers
     wait_until(lambda: _get(http, f"/api/v1/namespaces/{ns}/configmaps/cascade-dep") is None, timeout=20,
                msg="dependent collected")
 

@@ -106,6 +106,13 @@ extension GenericStore {
         [GroupResource(group: "batch", resource: "jobs"), GroupResource(group: "", resource: "replicationcontrollers")]
     }
 
+    /// Warnings a DELETE with `options` answers with: a Job deleted without a policy keeps its pods.
+    public func deleteWarnings(_ options: DeleteOptions) -> [String] {
+        guard options.propagationPolicy == nil, groupResource == GroupResource(group: "batch", resource: "jobs") else { return [] }
+        return ["child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them "
+                + "or set propagationPolicy=Orphan to suppress this warning"]
+    }
+
     /// metadata.finalizers as a DELETE with `options` leaves them: `orphan` for the Orphan policy (or
     /// the kind's default), `foregroundDeletion` for Foreground, neither for Background; without a
     /// policy a finalizer already set stays. Nil when they do not change.
