@@ -131,6 +131,16 @@ def test_cascade_foreground_keeps_the_owner_until_dependents_are_gone(kns, http,
     assert not _pods(http, ns, "fg")
 
 
+def test_cascade_foreground_waits_until_dependents_are_gone(kns, http, ns):
+    """kubectl waits for the owner; when it is gone, its blocking dependents are gone already."""
+    _tree(http, ns, "fgw", pods=3)
+    cp = ok(kns("delete", "deployment", "fgw", "--cascade=foreground"))
+    assert 'deployment.apps "fgw" deleted' in cp.stdout, show(cp)
+    assert _get(http, f"/apis/apps/v1/namespaces/{ns}/deployments/fgw") is None
+    assert _get(http, f"/apis/apps/v1/namespaces/{ns}/replicasets/fgw-rs") is None
+    assert not _pods(http, ns, "fgw")
+
+
 def test_deleting_a_namespace_empties_it(kubectl, http):
     name = unique("gc-ns")
     ok(kubectl("create", "namespace", name))
