@@ -35,6 +35,14 @@ def _tree(http, ns, name, pods=2):
     })
     assert r.status_code == 201, r.text[:300]
     deploy = r.json()
+    # The pods exist (matching the selector) before their ReplicaSet, so that a ReplicaSet controller
+    # finds its replicas there and adopts them rather than creating others; then they are adopted here.
+    for i in range(pods):
+        r = http.post_json(f"/api/v1/namespaces/{ns}/pods", {
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"{name}-rs-{i}", "labels": labels},
+            "spec": template["spec"],
+        })
+        assert r.status_code == 201, r.text[:300]
     r = http.post_json(f"/apis/apps/v1/namespaces/{ns}/replicasets", {
         "apiVersion": "apps/v1", "kind": "ReplicaSet",
         "metadata": {"name": f"{name}-rs", "labels": labels, "ownerReferences": [{
@@ -46,14 +54,12 @@ def _tree(http, ns, name, pods=2):
     rs = r.json()
     made = []
     for i in range(pods):
-        r = http.post_json(f"/api/v1/namespaces/{ns}/pods", {
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": f"{name}-rs-{i}", "labels": labels, "ownerReferences": [{
-                "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": f"{name}-rs", "uid": rs["metadata"]["uid"],
-                "controller": True, "blockOwnerDeletion": True}]},
-            "spec": template["spec"],
-        })
-        assert r.status_code == 201, r.text[:300]
+        owner = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": f"{name}-rs", "uid": rs["metadata"]["uid"],
+                 "controller": True, "blockOwnerDeletion": True}
+        r = http.patch(f"/api/v1/namespaces/{ns}/pods/{name}-rs-{i}",
+                       data=json.dumps({"metadata": {"ownerReferences": [owner]}}),
+                       headers={"Content-Type": "application/merge-patch+json"})
+        assert r.status_code == 200, r.text[:300]
         made.append(r.json())
     return deploy, rs, made
 
