@@ -187,6 +187,37 @@ import Testing
         #expect(try await eventually { try await !exists(cluster, "dep") })
     }
 
+    @Test func aClusterScopedOwnerOfNamespacedDependents() async throws {
+        let cluster = try await TestCluster()
+        let task = cluster.start(GarbageCollector(context: cluster.context))
+        defer { task.cancel() }
+        let node = try await cluster.client.create(.nodes, object: ["apiVersion": "v1", "kind": "Node", "metadata": ["name": "n1"]])
+        _ = try await cluster.client.create(.leases, namespace: ns, object: [
+            "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+            "metadata": ["name": "n1", "ownerReferences": [ref(to: node, kind: "Node")]], "spec": ["holderIdentity": "n1"],
+        ])
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await exists(cluster, "n1", in: .leases))
+        _ = try await cluster.client.delete(.nodes, name: "n1")
+        #expect(try await eventually { try await !exists(cluster, "n1", in: .leases) })
+    }
+
+    @Test func aDependentAddedDuringAForegroundDeletionIsDeleted() async throws {
+        let cluster = try await TestCluster()
+        let task = cluster.start(GarbageCollector(context: cluster.context))
+        defer { task.cancel() }
+        let owner = try await cluster.client.create(.configMaps, namespace: ns, object: configMap("owner"))
+        _ = try await cluster.client.create(.configMaps, namespace: ns,
+                                            object: configMap("held", owners: [ref(to: owner, block: true)], finalizers: ["example.com/hold"]))
+        _ = try await delete(cluster, "owner", .foreground)
+        #expect(try await eventually { try await get(cluster, "held").deletionTimestamp != nil })
+        _ = try await cluster.client.create(.configMaps, namespace: ns, object: configMap("late", owners: [ref(to: owner, block: true)]))
+        #expect(try await eventually { try await !exists(cluster, "late") })
+        #expect(try await exists(cluster, "owner"))
+        _ = try await cluster.client.patch(.configMaps, namespace: ns, name: "held", format: .merge, body: ["metadata": ["finalizers": .null]])
+        #expect(try await eventually { try await gone(cluster, "held", "owner") })
+    }
+
     @Test func ownersDeletedWhileTheCollectorWasDownAreNoticed() async throws {
         let cluster = try await TestCluster()
         let owner = try await cluster.client.create(.configMaps, namespace: ns, object: configMap("owner"))
