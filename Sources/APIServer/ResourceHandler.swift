@@ -235,17 +235,18 @@ struct ResourceHandler {
     func delete() async throws(StatusError) -> Response {
         let options = try await deleteOptions()
         let name = path.name ?? ""
+        let warnings = ResponseEncoding.warningHeaders(store.deleteWarnings(options))
         switch try await store.delete(namespace: namespace, name: name, options: options) {
         case .pending(let object):
-            return ResponseEncoding.json(object)
+            return ResponseEncoding.json(object, headers: warnings)
         case .deleted(let object):
-            if definition.strategy.returnsDeletedObject { return ResponseEncoding.json(object) }
+            if definition.strategy.returnsDeletedObject { return ResponseEncoding.json(object, headers: warnings) }
             let status: JSONValue = [
                 "kind": "Status", "apiVersion": "v1", "metadata": .object([:]), "status": "Success",
                 "details": ["name": .string(name), "group": .string(definition.group), "kind": .string(definition.resource),
                             "uid": .string(object.uid)],
             ]
-            return ResponseEncoding.json(status)
+            return ResponseEncoding.json(status, headers: warnings)
         }
     }
 

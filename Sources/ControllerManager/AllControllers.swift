@@ -3,5 +3,6 @@ extension ControllerManager {
     public static let all: [Descriptor] = [
         Descriptor(name: "replicaset", workers: 5) { ReplicaSetController(context: $0) },
         Descriptor(name: "deployment", workers: 5) { DeploymentController(context: $0) },
+        Descriptor(name: "garbagecollector", workers: 10) { GarbageCollector(context: $0) },
     ]
 }

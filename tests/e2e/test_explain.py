@@ -108,8 +108,11 @@ def test_openapi_v2(http):
 
 def test_unknown_field_paths_in_list_items(http, ns):
     cms = f"/api/v1/namespaces/{ns}/configmaps"
+    # The owner is an existing object, so that the garbage collector keeps its dependent.
+    owner = http.post(cms, data=json.dumps({"metadata": {"name": "o"}}), headers=JSON).json()
     body = {"metadata": {"name": "owned", "ownerReferences": [
-        {"apiVersion": "v1", "kind": "ConfigMap", "name": "o", "uid": "u", "bogus": 1}]}, "data": {"any-key": "x"}}
+        {"apiVersion": "v1", "kind": "ConfigMap", "name": "o", "uid": owner["metadata"]["uid"], "bogus": 1}]},
+        "data": {"any-key": "x"}}
     r = http.post(cms + "?fieldValidation=Strict", data=json.dumps(body), headers=JSON)
     b = assert_status(r, 400, "BadRequest")
     assert 'unknown field "metadata.ownerReferences[0].bogus"' in b["message"], b

@@ -37,9 +37,24 @@ extension GenericStore {
             }
             do {
                 if object.deletionTimestamp != nil {
+                    let pending = object.metadata["deletionGracePeriodSeconds"]?.intValue ?? 0
+                    if pending == 0, let finalizers = garbageCollectionFinalizers(object, options: options) {
+                        // Held by finalizers: a new propagation policy swaps `orphan` and
+                        // `foregroundDeletion` (or drops them, deleting the object if nothing else holds it).
+                        object.finalizers = finalizers
+                        if strategy.isFinalized(object) {
+                            if options.dryRun { return .deleted(object) }
+                            let deleted = try await storage.delete(kv.key, expectedRevision: kv.modRevision)
+                            object.resourceVersion = String(deleted.revision)
+                            return .deleted(object)
+                        }
+                        if options.dryRun { return .pending(object) }
+                        let revision = try await storage.update(kv.key, value: try encode(object), expectedRevision: kv.modRevision)
+                        object.resourceVersion = String(revision)
+                        return .pending(object)
+                    }
                     // Already terminating: only a shorter grace period changes anything (the kubelet's
                     // final DELETE with 0, or `kubectl delete --grace-period=0 --force`).
-                    let pending = object.metadata["deletionGracePeriodSeconds"]?.intValue ?? 0
                     guard let requested = options.gracePeriodSeconds, requested < pending else { return .pending(object) }
                     if requested == 0 && object.finalizers.isEmpty {
                         if options.dryRun { return .deleted(object) }
@@ -50,6 +65,7 @@ extension GenericStore {
                     return try await markTerminating(&object, grace: requested, kv: kv, options: options)
                 }
                 let grace = strategy.deletionGracePeriod(object, requested: options.gracePeriodSeconds)
+                if let finalizers = garbageCollectionFinalizers(object, options: options) { object.finalizers = finalizers }
                 let held = strategy.beginDeletion(&object)
                 if grace > 0 {
                     // Graceful deletion: the object stays, terminating, until whoever runs it confirms.
@@ -60,6 +76,7 @@ extension GenericStore {
                     if options.dryRun { return .pending(object) }
                     object.deletionTimestamp = formatTimestamp(now())
                     object.metadata["deletionGracePeriodSeconds"] = .int(0)
+                    if object.generation > 0 { object.generation += 1 }
                     let revision = try await storage.update(kv.key, value: try encode(object), expectedRevision: kv.modRevision)
                     object.resourceVersion = String(revision)
                     return .pending(object)
@@ -74,6 +91,49 @@ extension GenericStore {
                 throw mapStorageError(error, name: name)
             }
         }
+    }
+
+    /// The finalizer that makes the garbage collector delete an object's dependents before the object.
+    public static var foregroundDeletionFinalizer: String { "foregroundDeletion" }
+    /// The finalizer that makes the garbage collector remove the references to an object from its
+    /// dependents before the object goes.
+    public static var orphanFinalizer: String { "orphan" }
+
+    /// Resources whose DELETE without a propagationPolicy orphans the dependents, as Kubernetes keeps
+    /// it for compatibility (batch/v1 Jobs, v1 ReplicationControllers); every other resource deletes
+    /// them in the background.
+    static var orphansByDefault: Set<GroupResource> {
+        [GroupResource(group: "batch", resource: "jobs"), GroupResource(group: "", resource: "replicationcontrollers")]
+    }
+
+    /// Warnings a DELETE with `options` answers with: a Job deleted without a policy keeps its pods.
+    public func deleteWarnings(_ options: DeleteOptions) -> [String] {
+        guard options.propagationPolicy == nil, groupResource == GroupResource(group: "batch", resource: "jobs") else { return [] }
+        return ["child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them "
+                + "or set propagationPolicy=Orphan to suppress this warning"]
+    }
+
+    /// metadata.finalizers as a DELETE with `options` leaves them: `orphan` for the Orphan policy (or
+    /// the kind's default), `foregroundDeletion` for Foreground, neither for Background; without a
+    /// policy a finalizer already set stays. Nil when they do not change.
+    func garbageCollectionFinalizers(_ object: JSONValue, options: DeleteOptions) -> [String]? {
+        let current = object.finalizers
+        let orphan: Bool
+        let foreground: Bool
+        if let policy = options.propagationPolicy {
+            orphan = policy == "Orphan"
+            foreground = policy == "Foreground"
+        } else if current.contains(Self.orphanFinalizer) || current.contains(Self.foregroundDeletionFinalizer) {
+            orphan = current.contains(Self.orphanFinalizer)
+            foreground = !orphan
+        } else {
+            orphan = Self.orphansByDefault.contains(groupResource)
+            foreground = false
+        }
+        var finalizers = current.filter { $0 != Self.orphanFinalizer && $0 != Self.foregroundDeletionFinalizer }
+        if orphan { finalizers.append(Self.orphanFinalizer) }
+        if foreground { finalizers.append(Self.foregroundDeletionFinalizer) }
+        return Set(finalizers) == Set(current) ? nil : finalizers
     }
 
     /// Sets deletionTimestamp (now + grace) and deletionGracePeriodSeconds and stores the object.
