@@ -1,5 +1,7 @@
 extension ControllerManager {
     /// Every controller of the manager, in start order: one line each (their files are under Controllers/).
     public static let all: [Descriptor] = [
+        Descriptor(name: "daemonset", workers: 2) { DaemonSetController(context: $0) },
+        Descriptor(name: "statefulset", workers: 2) { StatefulSetController(context: $0) },
     ]
 }
