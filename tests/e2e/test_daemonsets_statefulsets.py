@@ -270,14 +270,16 @@ def test_statefulset_rolling_update_by_ordinal_with_partition(cluster):
     old_revision = _json(server, "-n", ns, "get", "sts", "web")["status"]["currentRevision"]
 
     ok(server.kubectl("-n", ns, "set", "image", "sts/web", "app=nginx:1.28"))
-    order = []
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and len(order) < 2:
-        for name, p in _web_pods(server, ns).items():
-            if p["spec"]["containers"][0]["image"] == "nginx:1.28" and name not in order:
-                order.append(name)
-        time.sleep(0.05)
-    assert order == ["web-2", "web-1"], order
+    def updated():
+        pods = _web_pods(server, ns)
+        return all(pods.get(n, {}).get("spec", {}).get("containers", [{}])[0].get("image") == "nginx:1.28"
+                   and _ready_time(pods[n]) for n in ("web-1", "web-2")) and pods
+    pods = wait_until(updated, timeout=90, msg="web-2 and web-1 updated and Ready")
+    # From the highest ordinal, one at a time: web-1 was replaced only once the new web-2 was Ready.
+    assert pods["web-1"]["metadata"]["creationTimestamp"] >= _ready_time(pods["web-2"])
+    deletes = [e["message"] for e in sorted(_json(server, "-n", ns, "get", "events")["items"], key=lambda e: e["metadata"]["name"])
+               if e["message"].startswith("delete Pod")]
+    assert deletes == ["delete Pod web-2 in StatefulSet web successful", "delete Pod web-1 in StatefulSet web successful"], deletes
     cp = ok(server.kubectl("-n", ns, "rollout", "status", "sts/web", "--timeout=60s", timeout=70))
     assert "partitioned roll out complete: 2 new pods have been updated" in cp.stdout, show(cp)
     pods = _web_pods(server, ns)
