@@ -132,6 +132,30 @@ import Testing
         #expect(try await eventually { try await status(cluster)["replicas"] == 1 })
     }
 
+    @Test func claimRetentionPolicyDeleteSetsOwners() async throws {
+        let cluster = try await TestCluster()
+        let client = cluster.client
+        var set = statefulSet(replicas: 2, parallel: true)
+        set.set(path: ["spec", "persistentVolumeClaimRetentionPolicy"], to: ["whenDeleted": "Delete", "whenScaled": "Delete"])
+        let created = try await client.create(.statefulSets, namespace: Self.ns, object: set)
+        let task = cluster.start(StatefulSetController(context: cluster.context))
+        defer { task.cancel() }
+        #expect(try await eventually {
+            try await runAll(cluster)
+            return try await status(cluster)["readyReplicas"] == 2
+        })
+        let claim = try await client.get(.persistentVolumeClaims, namespace: Self.ns, name: "www-web-1")
+        let setRef = OwnerReferences.controllerRef(of: claim)
+        #expect(setRef?["kind"] == "StatefulSet" && setRef?["uid"]?.stringValue == created.uid)
+        let web1 = try await pod(cluster, "web-1")
+        _ = try await client.patch(.statefulSets, namespace: Self.ns, name: "web", format: .merge, body: ["spec": ["replicas": 1]])
+        #expect(try await eventually { try await podNames(cluster) == ["web-0"] })
+        let scaled = try await client.get(.persistentVolumeClaims, namespace: Self.ns, name: "www-web-1")
+        #expect(OwnerReferences.all(scaled).contains { $0["kind"] == "Pod" && $0["uid"]?.stringValue == web1.uid })
+        let kept = try await client.get(.persistentVolumeClaims, namespace: Self.ns, name: "www-web-0")
+        #expect(!OwnerReferences.all(kept).contains { $0["kind"] == "Pod" })
+    }
+
     @Test func orderedScaleDownWaitsForTheTerminatingPod() async throws {
         let cluster = try await TestCluster()
         let client = cluster.client

@@ -224,6 +224,9 @@ public final class StatefulSetController: Controller, Sendable {
                 if monotonic { return }
                 continue
             }
+            if spec["persistentVolumeClaimRetentionPolicy"]?["whenScaled"]?.stringValue == "Delete" {
+                try await handClaimsToPod(set: set, pod: pod)
+            }
             try await deletePod(key: key, set: set, pod: pod)
             if monotonic { return }
         }
@@ -238,6 +241,25 @@ public final class StatefulSetController: Controller, Sendable {
                 return
             }
             if !Self.isRunningAndReady(pod) { return }
+        }
+    }
+
+    /// whenScaled: Delete: the claims of a condemned pod get the pod as an owner, so that the garbage
+    /// collector deletes them with it.
+    func handClaimsToPod(set: JSONValue, pod: JSONValue) async throws {
+        guard let ordinal = Self.ordinal(of: pod.name, setName: set.name) else { return }
+        for template in set["spec"]?["volumeClaimTemplates"]?.arrayValue ?? [] {
+            let name = Self.claimName(template: template.name, set: set, ordinal: ordinal)
+            guard let claim = claims.lister.get(namespace: set.namespace, name: name) else { continue }
+            let refs = OwnerReferences.all(claim)
+            guard !refs.contains(where: { $0["uid"]?.stringValue == pod.uid }) else { continue }
+            let ref: JSONValue = ["apiVersion": "v1", "kind": "Pod", "name": .string(pod.name), "uid": .string(pod.uid)]
+            do {
+                _ = try await context.client.patch(.persistentVolumeClaims, namespace: set.namespace, name: name, format: .merge,
+                                                   body: ["metadata": ["ownerReferences": .array(refs + [ref]), "uid": .string(claim.uid)]])
+            } catch {
+                guard error.isNotFound else { throw error }
+            }
         }
     }
 
