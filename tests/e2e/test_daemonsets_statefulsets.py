@@ -171,6 +171,15 @@ def test_daemonset_one_pod_per_node_follows_new_node_and_rolls_out(cluster):
     status = _json(server, "-n", ns, "get", "ds", "agent")["status"]
     assert status["updatedNumberScheduled"] == 3 and status["numberReady"] == 3 and status["observedGeneration"] == 2, status
 
+    # Undo: revision 1's template comes back as revision 3.
+    ok(server.kubectl("-n", ns, "rollout", "undo", "ds/agent"))
+    ok(server.kubectl("-n", ns, "rollout", "status", "ds/agent", "--timeout=120s", timeout=130))
+    wait_until(lambda: sorted(p["spec"]["containers"][0]["image"] for p in _pods(server, ns, "agent")) == ["nginx:1.27"] * 3,
+               timeout=60, msg="every daemon pod back on nginx:1.27")
+    history = ok(server.kubectl("-n", ns, "rollout", "history", "ds/agent")).stdout
+    rows = [line.split()[0] for line in history.splitlines()[2:] if line.strip()]
+    assert rows == ["2", "3"], history
+
 
 # ----------------------------------------------------------------------------- StatefulSet
 
@@ -298,5 +307,9 @@ def test_statefulset_rolling_update_by_ordinal_with_partition(cluster):
     assert status["currentRevision"] == status["updateRevision"] and status["currentReplicas"] == 3, status
     revisions = _json(server, "-n", ns, "get", "controllerrevisions")["items"]
     assert sorted(r["revision"] for r in revisions) == [1, 2]
+    history = ok(server.kubectl("-n", ns, "rollout", "history", "sts/web")).stdout
+    assert [line.split()[0] for line in history.splitlines()[2:] if line.strip()] == ["1", "2"], history
+    detail = ok(server.kubectl("-n", ns, "rollout", "history", "sts/web", "--revision=1")).stdout
+    assert "nginx:1.27" in detail, detail
     events = ok(server.kubectl("-n", ns, "get", "events", "--field-selector", "involvedObject.name=web")).stdout
     assert "delete Pod web-2 in StatefulSet web successful" in events, events
