@@ -182,6 +182,32 @@ import Testing
         #expect(try await podsByNode(cluster)["n2"]?.first?.uid == before["n2"]?.first?.uid)
     }
 
+    @Test func adoptsAMatchingOrphanAndReleasesAPodThatStopsMatching() async throws {
+        let cluster = try await TestCluster()
+        let client = cluster.client
+        for name in ["n1", "n2"] { _ = try await client.create(.nodes, object: node(name)) }
+        let orphan: JSONValue = ["apiVersion": "v1", "kind": "Pod",
+                                 "metadata": ["name": "stray", "namespace": .string(Self.ns), "labels": ["app": "agent"]],
+                                 "spec": ["nodeName": "n1", "containers": [["name": "app", "image": "nginx:1.27"]]]]
+        _ = try await client.create(.pods, namespace: Self.ns, object: orphan)
+        let ds = try await client.create(.daemonSets, namespace: Self.ns, object: daemonSet())
+        let task = cluster.start(DaemonSetController(context: cluster.context))
+        defer { task.cancel() }
+        #expect(try await eventually {
+            OwnerReferences.controllerRef(of: try await client.get(.pods, namespace: Self.ns, name: "stray"))?["uid"]?.stringValue == ds.uid
+        })
+        // The adopted pod serves n1 (an old revision, so the rolling update replaces it); n2 gets a new pod.
+        #expect(try await eventually { try await ownedPods(client, namespace: Self.ns, owner: "agent").count == 2 })
+
+        // A pod whose labels stop matching is released (and replaced).
+        let n2Pod = try #require(try await podsByNode(cluster)["n2"]?.first)
+        _ = try await client.patch(.pods, namespace: Self.ns, name: n2Pod.name, format: .merge, body: ["metadata": ["labels": ["app": "other"]]])
+        #expect(try await eventually {
+            OwnerReferences.controllerRef(of: try await client.get(.pods, namespace: Self.ns, name: n2Pod.name)) == nil
+        })
+        #expect(try await eventually { try await podsByNode(cluster)["n2"]?.count == 1 })
+    }
+
     @Test func statusUpdateConflictIsRetried() async throws {
         let cluster = try await TestCluster()
         let conflicting = ConflictingClient(base: cluster.client, statusConflicts: ["daemonsets": 2])

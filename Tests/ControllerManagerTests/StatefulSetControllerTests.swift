@@ -132,6 +132,25 @@ import Testing
         #expect(try await eventually { try await status(cluster)["replicas"] == 1 })
     }
 
+    @Test func adoptsAnOrphanWithAnOrdinalName() async throws {
+        let cluster = try await TestCluster()
+        let client = cluster.client
+        for name in ["web-0", "web-extra"] {
+            _ = try await client.create(.pods, namespace: Self.ns, object: [
+                "apiVersion": "v1", "kind": "Pod", "metadata": ["name": .string(name), "namespace": .string(Self.ns), "labels": ["app": "web"]],
+                "spec": ["containers": [["name": "app", "image": "nginx:1.27"]]]])
+        }
+        let set = try await client.create(.statefulSets, namespace: Self.ns, object: statefulSet(replicas: 1, parallel: true))
+        let task = cluster.start(StatefulSetController(context: cluster.context))
+        defer { task.cancel() }
+        #expect(try await eventually {
+            OwnerReferences.controllerRef(of: try await pod(cluster, "web-0"))?["uid"]?.stringValue == set.uid
+        })
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(OwnerReferences.controllerRef(of: try await pod(cluster, "web-extra")) == nil, "not a member: its name has no ordinal")
+        #expect(!(try await eventMessages(client, namespace: Self.ns, about: "web")).contains("create Pod web-0 in StatefulSet web successful"))
+    }
+
     @Test func claimRetentionPolicyDeleteSetsOwners() async throws {
         let cluster = try await TestCluster()
         let client = cluster.client

@@ -114,3 +114,41 @@ enum ControllerRevisions {
         }
     }
 }
+
+/// The pods a DaemonSet or StatefulSet controls, as kube-controller-manager's ControllerRefManager
+/// decides: its own pods that still match its selector, plus orphans that match (adopted: the owner
+/// becomes their controller); its pods that no longer match are released.
+enum OrphanAdoption {
+    static func claimPods(client: any APIClient, owner: JSONValue, kind: String, selector: LabelSelector, candidates: [JSONValue],
+                          adoptable: (JSONValue) -> Bool = { _ in true }) async throws -> [JSONValue] {
+        var claimed: [JSONValue] = []
+        for pod in candidates {
+            let ref = OwnerReferences.controllerRef(of: pod)
+            let matches = selector.matches(pod.labels)
+            if let ref {
+                guard ref["uid"]?.stringValue == owner.uid else { continue }
+                if matches || pod.deletionTimestamp != nil {
+                    claimed.append(pod)
+                    continue
+                }
+                do {
+                    _ = try await client.patch(.pods, namespace: pod.namespace, name: pod.name, format: .merge,
+                                               body: OwnerReferences.releasePatch(pod, ownerUID: owner.uid))
+                } catch {
+                    guard error.isNotFound || error.code == 422 || error.isConflict else { throw error }
+                }
+                continue
+            }
+            guard matches, pod.deletionTimestamp == nil, owner.deletionTimestamp == nil, adoptable(pod) else { continue }
+            let controllerRef = OwnerReferences.makeControllerRef(to: owner, apiVersion: "apps/v1", kind: kind)
+            do {
+                let adopted = try await client.patch(.pods, namespace: pod.namespace, name: pod.name, format: .merge,
+                                                     body: OwnerReferences.adoptPatch(pod, ref: controllerRef))
+                claimed.append(adopted)
+            } catch {
+                guard error.isNotFound || error.code == 422 || error.isConflict else { throw error }
+            }
+        }
+        return claimed
+    }
+}

@@ -78,8 +78,21 @@ public final class DaemonSetController: Controller, Sendable {
         for ds in daemonSets.lister.list() { await queue.add(Indexer.key(of: ds)) }
     }
 
+    /// An orphan pod: every DaemonSet of its namespace selecting it may adopt it.
+    func enqueueSelecting(_ pod: JSONValue) async {
+        guard OwnerReferences.controllerRef(of: pod) == nil, pod.deletionTimestamp == nil else { return }
+        for ds in daemonSets.lister.list(namespace: pod.namespace) {
+            guard let json = ds["spec"]?["selector"], let selector = try? LabelSelector(fromJSON: json), !selector.isEverything,
+                  selector.matches(pod.labels) else { continue }
+            await queue.add(Indexer.key(of: ds))
+        }
+    }
+
     func podChanged(_ pod: JSONValue, created: Bool) async {
-        guard let key = OwnerReferences.controllerKey(of: pod, kind: Self.kind, group: "apps") else { return }
+        guard let key = OwnerReferences.controllerKey(of: pod, kind: Self.kind, group: "apps") else {
+            await enqueueSelecting(pod)
+            return
+        }
         if created { expectations.creationObserved(key) }
         await queue.add(key)
     }
@@ -185,7 +198,8 @@ public final class DaemonSetController: Controller, Sendable {
         let hash = ControllerRevisions.hash(of: current.revision)
 
         // Pods by node.
-        let owned = pods.lister.list(namespace: namespace).filter { OwnerReferences.controllerRef(of: $0)?["uid"]?.stringValue == ds.uid }
+        let owned = try await OrphanAdoption.claimPods(client: context.client, owner: ds, kind: Self.kind, selector: selector,
+                                                       candidates: pods.lister.list(namespace: namespace))
         var byNode: [String: [JSONValue]] = [:]
         var strays: [JSONValue] = []
         for pod in owned {

@@ -42,12 +42,19 @@ public final class StatefulSetController: Controller, Sendable {
         statefulSets.addHandler(enqueueingHandler(queue))
         pods.addHandler(ResourceEventHandler(
             onAdd: { [self] pod in
-                guard let key = ownerKey(pod) else { return }
+                guard let key = ownerKey(pod) else {
+                    await enqueueSelecting(pod)
+                    return
+                }
                 expectations.creationObserved(key)
                 await queue.add(key)
             },
             onUpdate: { [self] old, pod in
-                guard let key = ownerKey(pod) else { return }
+                guard let key = ownerKey(pod) else {
+                    if let previous = ownerKey(old) { await queue.add(previous) }
+                    await enqueueSelecting(pod)
+                    return
+                }
                 if old.deletionTimestamp == nil, pod.deletionTimestamp != nil {
                     expectations.deletionObserved(key, objectKey: Indexer.key(of: pod))
                 }
@@ -62,6 +69,16 @@ public final class StatefulSetController: Controller, Sendable {
             guard await informer.waitForSync() else { return }
         }
         await runWorkers(queue, count: workers, name: Self.name, logger: context.logger) { [self] key in try await sync(key) }
+    }
+
+    /// An orphan pod: every StatefulSet of its namespace selecting it may adopt it.
+    func enqueueSelecting(_ pod: JSONValue) async {
+        guard OwnerReferences.controllerRef(of: pod) == nil, pod.deletionTimestamp == nil else { return }
+        for set in statefulSets.lister.list(namespace: pod.namespace) {
+            guard let json = set["spec"]?["selector"], let selector = try? LabelSelector(fromJSON: json), !selector.isEverything,
+                  selector.matches(pod.labels) else { continue }
+            await queue.add(Indexer.key(of: set))
+        }
     }
 
     func ownerKey(_ pod: JSONValue) -> String? {
@@ -149,7 +166,6 @@ public final class StatefulSetController: Controller, Sendable {
         }
         guard set.deletionTimestamp == nil else { return }
         guard let selectorJSON = set["spec"]?["selector"], let selector = try? LabelSelector(fromJSON: selectorJSON), !selector.isEverything else { return }
-        _ = selector
 
         // Revisions: the update revision (the current template) and the current one (status).
         let ensured = try await ControllerRevisions.ensureCurrent(
@@ -159,7 +175,10 @@ public final class StatefulSetController: Controller, Sendable {
         let currentName = set["status"]?["currentRevision"]?.stringValue ?? ""
         let currentRevision = ensured.owned.first { $0.name == currentName } ?? updateRevision
 
-        let owned = pods.lister.list(namespace: namespace).filter { OwnerReferences.controllerRef(of: $0)?["uid"]?.stringValue == set.uid }
+        let owned = try await OrphanAdoption.claimPods(client: context.client, owner: set, kind: Self.kind, selector: selector,
+                                                       candidates: pods.lister.list(namespace: namespace)) {
+            Self.ordinal(of: $0.name, setName: set.name) != nil
+        }
         var byOrdinal: [Int: JSONValue] = [:]
         for pod in owned {
             if let ordinal = Self.ordinal(of: pod.name, setName: set.name) { byOrdinal[ordinal] = pod }
