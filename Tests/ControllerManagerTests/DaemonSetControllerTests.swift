@@ -1,6 +1,7 @@
 import APIMachinery
 import Client
-import ControllerManager
+@testable import ControllerManager
+import Controllers
 import Foundation
 import Synchronization
 import Testing
@@ -206,6 +207,31 @@ import Testing
             OwnerReferences.controllerRef(of: try await client.get(.pods, namespace: Self.ns, name: n2Pod.name)) == nil
         })
         #expect(try await eventually { try await podsByNode(cluster)["n2"]?.count == 1 })
+    }
+
+    /// A ControllerRevision name taken by another object's revision is a hash collision: the
+    /// collision count goes up and the revision (and pods' hash) get another name.
+    @Test func revisionNameCollisionRaisesCollisionCount() async throws {
+        let cluster = try await TestCluster()
+        let client = cluster.client
+        _ = try await client.create(.nodes, object: node("n1"))
+        let ds = try await client.create(.daemonSets, namespace: Self.ns, object: daemonSet())
+        let data = ControllerRevisions.data(template: ds["spec"]?["template"] ?? .null)
+        let takenHash = TemplateHash.controllerRevisionHash(data: data, collisionCount: 0)
+        _ = try await client.create(.controllerRevisions, namespace: Self.ns, object: [
+            "apiVersion": "apps/v1", "kind": "ControllerRevision",
+            "metadata": ["name": .string("agent-\(takenHash)"), "namespace": .string(Self.ns)],
+            "data": ["spec": ["template": ["metadata": ["labels": ["app": "someone-else"]]]]], "revision": 1])
+        let task = cluster.start(DaemonSetController(context: cluster.context))
+        defer { task.cancel() }
+        #expect(try await eventually {
+            try await client.get(.daemonSets, namespace: Self.ns, name: "agent")["status"]?["collisionCount"] == 1
+        })
+        let expected = TemplateHash.controllerRevisionHash(data: data, collisionCount: 1)
+        #expect(expected != takenHash)
+        #expect(try await eventually { try await podsByNode(cluster)["n1"]?.first?.labels["controller-revision-hash"] == expected })
+        let ours = try await client.get(.controllerRevisions, namespace: Self.ns, name: "agent-\(expected)")
+        #expect(OwnerReferences.controllerRef(of: ours)?["uid"]?.stringValue == ds.uid)
     }
 
     @Test func statusUpdateConflictIsRetried() async throws {
