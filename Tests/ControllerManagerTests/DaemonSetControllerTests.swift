@@ -9,12 +9,12 @@ import Testing
 @Suite struct DaemonSetControllerTests {
     static let ns = "default"
 
-    func daemonSet(_ name: String = "agent", nodeSelector: [String: String] = [:], maxSurge: Int64 = 0) -> JSONValue {
+    func daemonSet(_ name: String = "agent", nodeSelector: [String: String] = [:], maxSurge: Int64 = 0, maxUnavailable: Int64 = 1) -> JSONValue {
         var template = podTemplate(app: name)
         if !nodeSelector.isEmpty { template.set(path: ["spec", "nodeSelector"], to: .object(nodeSelector.mapValues { .string($0) })) }
         return ["apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": ["name": .string(name), "namespace": .string(Self.ns)],
                 "spec": ["selector": ["matchLabels": ["app": .string(name)]], "template": template,
-                         "updateStrategy": ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": 1, "maxSurge": .int(maxSurge)]]]]
+                         "updateStrategy": ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": .int(maxUnavailable), "maxSurge": .int(maxSurge)]]]]
     }
 
     func podsByNode(_ cluster: TestCluster, _ ds: String = "agent") async throws -> [String: [JSONValue]] {
@@ -156,6 +156,38 @@ import Testing
         #expect(revisions.map { $0["revision"]?.intValue ?? 0 } == [1, 2])
         #expect(revisions.first?.labels["controller-revision-hash"] == oldHash)
     }
+
+    @Test func maxSurgeStartsTheNewPodBeforeDeletingTheOld() async throws {
+        let cluster = try await TestCluster()
+        let client = cluster.client
+        for name in ["n1", "n2"] { _ = try await client.create(.nodes, object: node(name)) }
+        _ = try await client.create(.daemonSets, namespace: Self.ns, object: daemonSet(maxSurge: 1, maxUnavailable: 0))
+        let task = cluster.start(DaemonSetController(context: cluster.context))
+        let reaper = startReaper(client, namespace: Self.ns)
+        defer { task.cancel(); reaper.cancel() }
+        #expect(try await eventually { try await podsByNode(cluster).count == 2 })
+        try await runPods(cluster)
+        #expect(try await eventually {
+            try await client.get(.daemonSets, namespace: Self.ns, name: "agent")["status"]?["numberAvailable"] == 2
+        })
+        _ = try await client.patch(.daemonSets, namespace: Self.ns, name: "agent", format: .merge,
+                                   body: ["spec": ["template": ["spec": ["containers": [["name": "app", "image": "nginx:1.28"]]]]]])
+        // One node at a time gets a second (new) pod while its old one keeps running.
+        #expect(try await eventually { try await podsByNode(cluster).values.map(\.count).sorted() == [1, 2] })
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await podsByNode(cluster).values.map(\.count).sorted() == [1, 2], "maxSurge 1: no second surge, no deletion yet")
+        for _ in 0..<2 {
+            try await runPods(cluster)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(try await eventually {
+            try await runPods(cluster)
+            let byNode = try await podsByNode(cluster)
+            return byNode.count == 2 && byNode.values.allSatisfy { $0.count == 1 && image($0[0]) == "nginx:1.28" }
+        })
+    }
+
+    func image(_ pod: JSONValue) -> String? { pod["spec"]?["containers"]?.arrayValue?.first?["image"]?.stringValue }
 
     @Test func onDeleteReplacesOnlyDeletedPods() async throws {
         let cluster = try await TestCluster()
