@@ -91,7 +91,7 @@ let package = Package(
         .target(name: "Controllers", dependencies: ["APIMachinery"], swiftSettings: strict),
         // kube-controller-manager: the controller runtime and every control loop, on the Client.
         .target(name: "ControllerManager", dependencies: [
-            "Controllers", "Client", "APIMachinery", "APIModels",
+            "Controllers", "Client", "APIMachinery", "APIModels", "Scheduler",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // Simulated nodes (`swiftlet sim-nodes`): registration, Lease heartbeats and pod status over a client.

@@ -4,5 +4,7 @@ extension ControllerManager {
         Descriptor(name: "replicaset", workers: 5) { ReplicaSetController(context: $0) },
         Descriptor(name: "deployment", workers: 5) { DeploymentController(context: $0) },
         Descriptor(name: "garbagecollector", workers: 10) { GarbageCollector(context: $0) },
+        Descriptor(name: "daemonset", workers: 2) { DaemonSetController(context: $0) },
+        Descriptor(name: "statefulset", workers: 2) { StatefulSetController(context: $0) },
     ]
 }
