@@ -132,6 +132,7 @@ import Testing
         defer { task.cancel() }
         _ = try await cluster.createJob(BatchCluster.jobObject("late", completions: 2, parallelism: 2, extra: ["activeDeadlineSeconds": 30]))
         #expect(try await eventually { try await cluster.pods(of: "late").count == 2 })
+        #expect(try await eventually { try await cluster.job("late")["status"]?["startTime"] != nil })
         cluster.clock.advance(31)
         try await cluster.poke(.jobs, "late")
         #expect(try await eventually { conditionStatus(try await cluster.job("late"), "Failed") == "True" })
