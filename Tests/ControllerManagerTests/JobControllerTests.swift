@@ -159,6 +159,15 @@ import Testing
         #expect(try await cluster.job("sus")["status"]?["startTime"]?.stringValue != nil)
         let reasons = try await cluster.reasons(for: "sus")
         #expect(reasons.contains("Suspended") && reasons.contains("Resumed"))
+        // Suspending a running Job deletes its pods (not counted as failures); resuming starts anew.
+        let first = try #require(try await cluster.pods(of: "sus").first)
+        _ = try await cluster.client.patch(.jobs, namespace: "default", name: "sus", format: .merge, body: ["spec": ["suspend": true]])
+        #expect(try await eventually { try await cluster.pods(of: "sus").isEmpty })
+        #expect(try await eventually { conditionStatus(try await cluster.job("sus"), "Suspended") == "True" })
+        _ = try await cluster.client.patch(.jobs, namespace: "default", name: "sus", format: .merge, body: ["spec": ["suspend": false]])
+        #expect(try await eventually { try await cluster.pods(of: "sus").count == 1 })
+        #expect(try await cluster.pods(of: "sus").first?.uid != first.uid)
+        #expect(try await cluster.job("sus")["status"]?["failed"] == nil)
     }
 
     @Test func missedPodWatchEventCreatesNothingTwice() async throws {
@@ -205,6 +214,24 @@ import Testing
         #expect(try await eventually { try await cluster.pods(of: "gone").count == 1 })
         _ = try await cluster.client.delete(.jobs, namespace: "default", name: "gone", options: DeleteQuery(propagationPolicy: .orphan))
         #expect(try await eventually { try await cluster.pods(of: "gone").first?.finalizers.isEmpty == true })
+    }
+
+    @Test func workQueueJobWaitsForTheOthersAfterASuccess() async throws {
+        let cluster = try await BatchCluster()
+        let task = cluster.start(JobController(context: cluster.context, podBackoffBase: 0))
+        defer { task.cancel() }
+        _ = try await cluster.createJob(BatchCluster.jobObject("queue", completions: nil, parallelism: 3))
+        #expect(try await eventually { try await cluster.pods(of: "queue").count == 3 })
+        try await cluster.finishPods(of: "queue", phase: "Succeeded", limit: 1)
+        #expect(try await eventually { try await cluster.job("queue")["status"]?["succeeded"]?.intValue == 1 })
+        try await Task.sleep(for: .milliseconds(200))
+        // The other two keep running; none is added or removed.
+        #expect(try await cluster.pods(of: "queue").count == 3)
+        #expect(try await cluster.job("queue")["status"]?["active"]?.intValue == 2)
+        #expect(conditionStatus(try await cluster.job("queue"), "Complete") == nil)
+        try await cluster.finishPods(of: "queue", phase: "Succeeded")
+        #expect(try await eventually { conditionStatus(try await cluster.job("queue"), "Complete") == "True" })
+        #expect(try await cluster.job("queue")["status"]?["succeeded"]?.intValue == 3)
     }
 
     @Test func indexesFormatAsRanges() {

@@ -53,7 +53,7 @@ public final class JobController: Controller, Sendable {
             onAdd: { [self] pod in
                 guard let key = liveJobKey(of: pod) else { return await enqueueIfOrphan(pod) }
                 if pod.deletionTimestamp != nil {
-                    expectations.deletionObserved(key)
+                    expectations.deletionObserved(key, objectKey: Indexer.key(of: pod))
                 } else {
                     expectations.creationObserved(key)
                 }
@@ -61,14 +61,14 @@ public final class JobController: Controller, Sendable {
             },
             onUpdate: { [self] old, pod in
                 guard let key = liveJobKey(of: pod) else { return await enqueueIfOrphan(pod) }
-                if old.deletionTimestamp == nil && pod.deletionTimestamp != nil { expectations.deletionObserved(key) }
+                if pod.deletionTimestamp != nil { expectations.deletionObserved(key, objectKey: Indexer.key(of: pod)) }
                 if !JobLogic.hasTrackingFinalizer(pod) { removalObserved(key, uid: pod.uid) }
                 if let oldKey = jobKey(of: old), oldKey != key { await queue.add(oldKey) }
                 await queue.add(key)
             },
             onDelete: { [self] pod in
                 guard let key = jobKey(of: pod) else { return }
-                if pod.deletionTimestamp == nil { expectations.deletionObserved(key) }
+                expectations.deletionObserved(key, objectKey: Indexer.key(of: pod))
                 removalObserved(key, uid: pod.uid)
                 await queue.add(key)
             }))
@@ -238,7 +238,7 @@ public final class JobController: Controller, Sendable {
             // 4a. Finishing: stop what still runs; the final condition follows once no pod is left running.
             let failing = finishing["type"]?.stringValue == "FailureTarget"
             if !active.isEmpty {
-                expectations.expect(key, deletes: active.count)
+                expectations.expect(key, deletes: active.count, deleteKeys: Set(active.map { Indexer.key(of: $0) }))
                 for pod in active {
                     do {
                         // A failing Job counts its stopped pods as failed: keep their finalizers.
@@ -246,7 +246,7 @@ public final class JobController: Controller, Sendable {
                         _ = try await context.client.delete(.pods, namespace: namespace, name: pod.name)
                         await recorder.record(job, type: .normal, reason: "SuccessfulDelete", message: "Deleted pod: \(pod.name)")
                     } catch {
-                        expectations.deletionObserved(key)
+                        expectations.deletionObserved(key, objectKey: Indexer.key(of: pod))
                         if (error as? StatusError)?.isNotFound != true { failure = error }
                     }
                 }
@@ -419,9 +419,9 @@ public final class JobController: Controller, Sendable {
             if let completions {
                 want = max(0, min(completions - Int(succeeded), parallelism))
             } else {
-                want = succeeded > 0 ? 0 : parallelism
+                // A work queue: once one pod succeeded, no more start; the others finish.
+                want = succeeded > 0 ? min(active.count, parallelism) : parallelism
             }
-            if completions == nil && succeeded > 0 { want = min(want, active.count) }
             if active.count > want {
                 // Not ready first, then newest first.
                 let ordered = active.sorted { a, b in
@@ -446,7 +446,7 @@ public final class JobController: Controller, Sendable {
             }
         }
         if !toDelete.isEmpty || !toCreate.isEmpty {
-            expectations.expect(key, adds: toCreate.count, deletes: toDelete.count)
+            expectations.expect(key, adds: toCreate.count, deletes: toDelete.count, deleteKeys: Set(toDelete.map { Indexer.key(of: $0) }))
         }
 
         if !toDelete.isEmpty {
@@ -457,7 +457,7 @@ public final class JobController: Controller, Sendable {
                     _ = try await context.client.delete(.pods, namespace: job.namespace, name: pod.name)
                     await recorder.record(job, type: .normal, reason: "SuccessfulDelete", message: "Deleted pod: \(pod.name)")
                 } catch {
-                    expectations.deletionObserved(key)
+                    expectations.deletionObserved(key, objectKey: Indexer.key(of: pod))
                     if (error as? StatusError)?.isNotFound != true { failure = error }
                 }
             }
