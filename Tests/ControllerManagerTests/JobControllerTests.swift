@@ -234,6 +234,37 @@ import Testing
         #expect(try await cluster.job("queue")["status"]?["succeeded"]?.intValue == 3)
     }
 
+    @Test func podFailurePolicyIgnoresAndFailsTheJob() async throws {
+        let cluster = try await BatchCluster()
+        let task = cluster.start(JobController(context: cluster.context, podBackoffBase: 0))
+        defer { task.cancel() }
+        let policy: JSONValue = ["rules": [
+            ["action": "FailJob", "onExitCodes": ["containerName": "main", "operator": "In", "values": [42]]],
+            ["action": "Ignore", "onPodConditions": [["type": "DisruptionTarget"]]],
+        ]]
+        _ = try await cluster.createJob(BatchCluster.jobObject("policy", extra: ["backoffLimit": 1, "podFailurePolicy": policy]))
+        #expect(try await eventually { try await cluster.pods(of: "policy").count == 1 })
+        // A disrupted pod is ignored: replaced, not counted.
+        var first = try #require(try await cluster.pods(of: "policy").first)
+        first["status"] = ["phase": "Failed", "conditions": [["type": "DisruptionTarget", "status": "True", "reason": "DeletionByTaintManager"]]]
+        _ = try await cluster.client.updateStatus(.pods, namespace: "default", object: first)
+        #expect(try await eventually { try await cluster.pods(of: "policy").count == 2 })
+        #expect(try await eventually { try await cluster.pods(of: "policy").first { $0.uid == first.uid }?.finalizers.isEmpty == true })
+        #expect(try await cluster.job("policy")["status"]?["failed"] == nil)
+        // Exit code 42 fails the Job at once, although backoffLimit would allow a retry.
+        var second = try #require(try await cluster.pods(of: "policy").first { $0.uid != first.uid })
+        second["status"] = ["phase": "Failed", "containerStatuses": [["name": "main", "image": "busybox", "imageID": "", "ready": false, "restartCount": 0,
+                                                                      "state": ["terminated": ["exitCode": 42, "reason": "Error"]]]]]
+        _ = try await cluster.client.updateStatus(.pods, namespace: "default", object: second)
+        #expect(try await eventually { conditionStatus(try await cluster.job("policy"), "Failed") == "True" })
+        let job = try await cluster.job("policy")
+        let failed = job["status"]?["conditions"]?.arrayValue?.first { $0["type"] == "Failed" }
+        #expect(failed?["reason"] == "PodFailurePolicy")
+        #expect(failed?["message"]?.stringValue == "Container main for pod default/\(second.name) failed with exit code 42 matching FailJob rule at index 0")
+        #expect(job["status"]?["failed"]?.intValue == 1)
+        #expect(try await cluster.pods(of: "policy").count == 2)
+    }
+
     @Test func indexesFormatAsRanges() {
         #expect(JobLogic.formatIndexes([1, 3, 4, 5, 7]) == "1,3-5,7")
         #expect(JobLogic.formatIndexes([0, 1]) == "0,1")

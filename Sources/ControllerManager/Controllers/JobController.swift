@@ -303,15 +303,30 @@ public final class JobController: Controller, Sendable {
         var completed = indexed ? JobLogic.parseIndexes(job["status"]?["completedIndexes"]?.stringValue, limit: limit) : []
         var newFailures = 0
         var newSuccesses = 0
+        var ignored: [JSONValue] = []
+        var failJob: String?
         for pod in pods where JobLogic.hasTrackingFinalizer(pod) && !known.contains(pod.uid) {
             if JobLogic.isSucceeded(pod) {
                 uncountedSucceeded.append(pod.uid)
                 newSuccesses += 1
                 if indexed, let index = JobLogic.completionIndex(pod), index < limit { completed.insert(index) }
             } else if JobLogic.isFailed(pod, job: job) {
+                switch JobLogic.failurePolicyAction(job: job, pod: pod) {
+                case .ignore?:
+                    ignored.append(pod)
+                    continue
+                case .failJob(let message)?:
+                    if failJob == nil { failJob = message }
+                default:
+                    break
+                }
                 uncountedFailed.append(pod.uid)
                 newFailures += 1
             }
+        }
+        // Ignored failures are not counted: their finalizers simply go.
+        for pod in ignored {
+            try await removeFinalizer(pod, jobKey: key)
         }
         func write(_ status: [String: JSONValue]) async throws {
             job["status"] = .object(status)
@@ -322,6 +337,12 @@ public final class JobController: Controller, Sendable {
             status["uncountedTerminatedPods"] = ["succeeded": .array(uncountedSucceeded.map { .string($0) }),
                                                  "failed": .array(uncountedFailed.map { .string($0) })]
             if indexed { status["completedIndexes"] = .string(JobLogic.formatIndexes(completed)) }
+            if let failJob, JobLogic.trueCondition(job, "FailureTarget") == nil, JobLogic.trueCondition(job, "SuccessCriteriaMet") == nil {
+                // Recorded with the pod that caused it, so that a retry cannot lose the decision.
+                var conditions = status["conditions"]?.arrayValue ?? []
+                JobLogic.setCondition(&conditions, JobLogic.condition("FailureTarget", reason: "PodFailurePolicy", message: failJob, now: now))
+                status["conditions"] = .array(conditions)
+            }
             try await write(status)
             backoff.withLock { all in
                 if newSuccesses > 0 { all[key] = nil }

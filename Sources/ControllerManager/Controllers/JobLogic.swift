@@ -1,4 +1,5 @@
 import APIMachinery
+import Controllers
 import Foundation
 
 /// The Job controller's arithmetic that needs no API: completion indexes and their text form, which
@@ -138,6 +139,57 @@ public enum JobLogic {
             }
         }
         return ["apiVersion": "v1", "kind": "Pod", "metadata": .object(metadata), "spec": spec]
+    }
+
+    // MARK: Pod failure policy
+
+    public enum FailurePolicyAction: Sendable, Equatable {
+        /// Fail the Job at once (FailureTarget, then Failed, reason PodFailurePolicy) with this message.
+        case failJob(message: String)
+        /// Do not count the failure towards backoffLimit; replace the pod.
+        case ignore
+        /// Count it (as when no rule matches).
+        case count
+    }
+
+    /// The action of the first spec.podFailurePolicy rule a Failed pod matches (onExitCodes: a container
+    /// that ended with a listed code (In) or a non-zero unlisted one (NotIn); onPodConditions: a condition
+    /// with that type and status); nil when the Job has no policy or no rule matches.
+    public static func failurePolicyAction(job: JSONValue, pod: JSONValue) -> FailurePolicyAction? {
+        guard let rules = job["spec"]?["podFailurePolicy"]?["rules"]?.arrayValue else { return nil }
+        let statuses = (pod["status"]?["initContainerStatuses"]?.arrayValue ?? []) + (pod["status"]?["containerStatuses"]?.arrayValue ?? [])
+        for (index, rule) in rules.enumerated() {
+            let action = rule["action"]?.stringValue ?? ""
+            var message: String?
+            if let onExit = rule["onExitCodes"], onExit.objectValue != nil {
+                let container = onExit["containerName"]?.stringValue
+                let values = Set((onExit["values"]?.arrayValue ?? []).compactMap(\.intValue))
+                let notIn = onExit["operator"]?.stringValue == "NotIn"
+                for status in statuses where container == nil || status["name"]?.stringValue == container {
+                    guard let code = status["state"]?["terminated"]?["exitCode"]?.intValue else { continue }
+                    if notIn ? (code != 0 && !values.contains(code)) : values.contains(code) {
+                        message = "Container \(status["name"]?.stringValue ?? "") for pod \(pod.namespace)/\(pod.name) failed with exit code \(code) matching \(action) rule at index \(index)"
+                        break
+                    }
+                }
+            } else if let patterns = rule["onPodConditions"]?.arrayValue {
+                for pattern in patterns {
+                    let type = pattern["type"]?.stringValue ?? ""
+                    let wanted = pattern["status"]?.stringValue ?? "True"
+                    if PodStatus.condition(pod, type)?["status"]?.stringValue == wanted {
+                        message = "Pod \(pod.namespace)/\(pod.name) has condition \(type) matching \(action) rule at index \(index)"
+                        break
+                    }
+                }
+            }
+            guard let message else { continue }
+            switch action {
+            case "FailJob": return .failJob(message: message)
+            case "Ignore": return .ignore
+            default: return .count
+            }
+        }
+        return nil
     }
 
     // MARK: Completed indexes
