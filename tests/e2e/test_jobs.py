@@ -130,6 +130,22 @@ def test_backoff_limit_fails_the_job(cluster):
     assert any(e["reason"] == "BackoffLimitExceeded" and e["type"] == "Warning" for e in _events(server, ns, "bad"))
 
 
+def test_pod_failure_policy_fails_the_job_on_an_exit_code(cluster):
+    server = cluster
+    ns = _namespace(server)
+    policy = {"rules": [{"action": "FailJob", "onExitCodes": {"containerName": "work", "operator": "In", "values": [42]}}]}
+    ok(server.kubectl("-n", ns, "apply", "-f", "-",
+                      input=_job("policy", backoffLimit=6, podFailurePolicy=policy, annotations={"sim.swiftlet.dev/exit-code": "42"})))
+    ok(server.kubectl("-n", ns, "wait", "--for=condition=failed", "job/policy", "--timeout=30s", timeout=40))
+    status = _json(server, "-n", ns, "get", "job", "policy")["status"]
+    assert status["failed"] == 1, status
+    failed = [c for c in status["conditions"] if c["type"] == "Failed"][0]
+    pod = _json(server, "-n", ns, "get", "pods", "-l", "batch.kubernetes.io/job-name=policy")["items"][0]["metadata"]["name"]
+    assert failed["reason"] == "PodFailurePolicy", failed
+    assert failed["message"] == f"Container work for pod {ns}/{pod} failed with exit code 42 matching FailJob rule at index 0", failed
+    assert {c["type"] for c in status["conditions"]} == {"FailureTarget", "Failed"}, status["conditions"]
+
+
 def test_ttl_after_finished_deletes_the_job(cluster):
     server = cluster
     ns = _namespace(server)
