@@ -265,6 +265,37 @@ import Testing
         #expect(try await cluster.pods(of: "policy").count == 2)
     }
 
+    @Test func successPolicyCompletesAnIndexedJobEarly() async throws {
+        let cluster = try await BatchCluster()
+        let task = cluster.start(JobController(context: cluster.context, podBackoffBase: 0))
+        defer { task.cancel() }
+        _ = try await cluster.createJob(BatchCluster.jobObject("leader", completions: 3, parallelism: 3, extra: [
+            "completionMode": "Indexed", "successPolicy": ["rules": [["succeededIndexes": "0", "succeededCount": 1]]]]))
+        #expect(try await eventually { try await cluster.pods(of: "leader").count == 3 })
+        let zero = try #require(try await cluster.pods(of: "leader").first { $0.annotations["batch.kubernetes.io/job-completion-index"] == "0" })
+        try await cluster.setPhase(zero, "Succeeded")
+        #expect(try await eventually { conditionStatus(try await cluster.job("leader"), "Complete") == "True" })
+        let job = try await cluster.job("leader")
+        let complete = job["status"]?["conditions"]?.arrayValue?.first { $0["type"] == "Complete" }
+        #expect(complete?["reason"] == "SuccessPolicy" && complete?["message"] == "Matched rules at index 0")
+        #expect(conditionStatus(job, "SuccessCriteriaMet") == "True")
+        #expect(job["status"]?["completedIndexes"] == "0" && job["status"]?["succeeded"]?.intValue == 1)
+        // The lingering pods were removed.
+        #expect(try await eventually { try await cluster.pods(of: "leader").map(\.uid) == [zero.uid] })
+    }
+
+    @Test func managedByAnotherControllerIsLeftAlone() async throws {
+        let cluster = try await BatchCluster()
+        let task = cluster.start(JobController(context: cluster.context, podBackoffBase: 0))
+        defer { task.cancel() }
+        _ = try await cluster.createJob(BatchCluster.jobObject("external", extra: ["managedBy": "example.com/queue"]))
+        _ = try await cluster.createJob(BatchCluster.jobObject("ours"))
+        #expect(try await eventually { try await cluster.pods(of: "ours").count == 1 })
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await cluster.pods(of: "external").isEmpty)
+        #expect(try await cluster.job("external")["status"]?["startTime"] == nil)
+    }
+
     @Test func indexesFormatAsRanges() {
         #expect(JobLogic.formatIndexes([1, 3, 4, 5, 7]) == "1,3-5,7")
         #expect(JobLogic.formatIndexes([0, 1]) == "0,1")

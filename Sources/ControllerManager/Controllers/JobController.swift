@@ -147,6 +147,8 @@ public final class JobController: Controller, Sendable {
             return
         }
         let owned = pods.indexer.byIndex(Self.podsByJobUID, job.uid).filter { $0.namespace == namespace }
+        // Another controller manages it (spec.managedBy).
+        if let manager = job["spec"]?["managedBy"]?.stringValue, manager != JobLogic.managedByJobController { return }
         if job.deletionTimestamp != nil || JobLogic.isFinished(job) {
             // Nothing more to count: let every pod go.
             var failure: Error?
@@ -226,6 +228,10 @@ public final class JobController: Controller, Sendable {
                 }
                 if complete {
                     let c = JobLogic.condition("SuccessCriteriaMet", reason: "CompletionsReached", message: JobLogic.completionsReachedMessage, now: now)
+                    JobLogic.setCondition(&conditions, c)
+                    finishing = c
+                } else if indexed, let rule = JobLogic.matchedSuccessRule(job, succeededIndexes: succeededIndexes) {
+                    let c = JobLogic.condition("SuccessCriteriaMet", reason: "SuccessPolicy", message: "Matched rules at index \(rule)", now: now)
                     JobLogic.setCondition(&conditions, c)
                     finishing = c
                 }

@@ -192,6 +192,29 @@ public enum JobLogic {
         return nil
     }
 
+    // MARK: Success policy
+
+    public static let managedByJobController = "kubernetes.io/job-controller"
+
+    /// The index of the first spec.successPolicy rule an Indexed Job's succeeded indexes satisfy:
+    /// succeededIndexes alone (all of them succeeded), succeededCount alone (that many succeeded),
+    /// or both (that many of those succeeded).
+    public static func matchedSuccessRule(_ job: JSONValue, succeededIndexes: Set<Int>) -> Int? {
+        guard let rules = job["spec"]?["successPolicy"]?["rules"]?.arrayValue else { return nil }
+        let limit = Int(job["spec"]?["completions"]?.intValue ?? 0)
+        for (index, rule) in rules.enumerated() {
+            let count = rule["succeededCount"]?.intValue
+            if let text = rule["succeededIndexes"]?.stringValue {
+                let wanted = parseIndexes(text, limit: limit)
+                let done = wanted.intersection(succeededIndexes).count
+                if let count { if done >= count { return index } } else if !wanted.isEmpty, done == wanted.count { return index }
+            } else if let count, succeededIndexes.count >= count {
+                return index
+            }
+        }
+        return nil
+    }
+
     // MARK: Completed indexes
 
     /// Parses "1,3-5,7" (ignoring malformed parts and indexes at or above `limit`).
