@@ -296,6 +296,36 @@ import Testing
         #expect(try await cluster.job("external")["status"]?["startTime"] == nil)
     }
 
+    @Test func backoffLimitPerIndexFailsIndexesNotTheJob() async throws {
+        let cluster = try await BatchCluster()
+        let task = cluster.start(JobController(context: cluster.context, podBackoffBase: 0))
+        defer { task.cancel() }
+        _ = try await cluster.createJob(BatchCluster.jobObject("per", completions: 3, parallelism: 3, extra: [
+            "completionMode": "Indexed", "backoffLimitPerIndex": 1]))
+        #expect(try await eventually { try await cluster.pods(of: "per").count == 3 })
+        func pods(_ index: String) async throws -> [JSONValue] {
+            try await cluster.pods(of: "per").filter { $0.annotations["batch.kubernetes.io/job-completion-index"] == index }
+        }
+        #expect(try await pods("1").first?.annotations["batch.kubernetes.io/job-index-failure-count"] == "0")
+        // Index 1 fails twice: its retry carries the count, then the index fails for good.
+        try await cluster.setPhase(try #require(try await pods("1").first), "Failed")
+        #expect(try await eventually { try await pods("1").count == 2 })
+        let retry = try #require(try await pods("1").first { $0["status"]?["phase"] != "Failed" })
+        #expect(retry.annotations["batch.kubernetes.io/job-index-failure-count"] == "1")
+        try await cluster.setPhase(retry, "Failed")
+        #expect(try await eventually { try await cluster.job("per")["status"]?["failedIndexes"] == "1" })
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await pods("1").count == 2)
+        #expect(conditionStatus(try await cluster.job("per"), "Failed") == nil)
+        // The other indexes succeed: the Job fails with FailedIndexes.
+        try await cluster.finishPods(of: "per", phase: "Succeeded")
+        #expect(try await eventually { conditionStatus(try await cluster.job("per"), "Failed") == "True" })
+        let job = try await cluster.job("per")
+        let failed = job["status"]?["conditions"]?.arrayValue?.first { $0["type"] == "Failed" }
+        #expect(failed?["reason"] == "FailedIndexes" && failed?["message"] == "Job has failed indexes")
+        #expect(job["status"]?["completedIndexes"] == "0,2" && job["status"]?["failed"]?.intValue == 2)
+    }
+
     @Test func indexesFormatAsRanges() {
         #expect(JobLogic.formatIndexes([1, 3, 4, 5, 7]) == "1,3-5,7")
         #expect(JobLogic.formatIndexes([0, 1]) == "0,1")

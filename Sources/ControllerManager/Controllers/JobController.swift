@@ -170,6 +170,9 @@ public final class JobController: Controller, Sendable {
         let original = JSONValue.object(status)
         var conditions = status["conditions"]?.arrayValue ?? []
         let succeededIndexes = indexed ? JobLogic.parseIndexes(status["completedIndexes"]?.stringValue, limit: limit) : []
+        let perIndex = JobLogic.perIndexBackoffLimit(job) != nil
+        let failedIndexes = perIndex ? JobLogic.parseIndexes(status["failedIndexes"]?.stringValue, limit: limit) : []
+        if perIndex, status["failedIndexes"] == nil { status["failedIndexes"] = "" }
         let uncounted = status["uncountedTerminatedPods"]
         let uncountedSucceeded = Int64(uncounted?["succeeded"]?.arrayValue?.count ?? 0)
         let uncountedFailed = Int64(uncounted?["failed"]?.arrayValue?.count ?? 0)
@@ -202,7 +205,11 @@ public final class JobController: Controller, Sendable {
             let restarts = spec["template"]?["spec"]?["restartPolicy"]?.stringValue == "OnFailure"
                 ? active.reduce(Int64(0)) { $0 + PodStatus.restartCount($1) } : 0
             var failure: (reason: String, message: String)?
-            if failed + restarts > backoffLimit {
+            if perIndex, let maxFailed = spec["maxFailedIndexes"]?.intValue, Int64(failedIndexes.count) > maxFailed {
+                failure = ("MaxFailedIndexesExceeded", "Job has exceeded the specified maximal number of failed indexes")
+            } else if perIndex, !failedIndexes.isEmpty, succeededIndexes.union(failedIndexes).count >= limit {
+                failure = ("FailedIndexes", "Job has failed indexes")
+            } else if failed + restarts > backoffLimit {
                 failure = ("BackoffLimitExceeded", JobLogic.backoffLimitExceededMessage)
             } else if let deadline = spec["activeDeadlineSeconds"]?.intValue,
                       let start = status["startTime"]?.stringValue.flatMap(RFC3339.parse) {
@@ -274,7 +281,9 @@ public final class JobController: Controller, Sendable {
             // 4b. Running or suspended: create or delete pods.
             do {
                 let (delay, created) = try await manage(job, key: key, active: &active, terminating: terminating, succeeded: succeeded,
-                                                        succeededIndexes: succeededIndexes, indexed: indexed, suspended: suspended, now: now)
+                                                        succeededIndexes: succeededIndexes, failedIndexes: failedIndexes,
+                                                        failureCounts: perIndex ? JobLogic.indexFailureCounts(owned, job: job) : [:],
+                                                        indexed: indexed, suspended: suspended, now: now)
                 createdCount = created
                 if let delay { requeueAfter = min(requeueAfter ?? delay, delay) }
             } catch {
@@ -311,13 +320,16 @@ public final class JobController: Controller, Sendable {
         var newSuccesses = 0
         var ignored: [JSONValue] = []
         var failJob: String?
+        let perIndexLimit = JobLogic.perIndexBackoffLimit(job)
+        var failedIndexes = perIndexLimit != nil ? JobLogic.parseIndexes(job["status"]?["failedIndexes"]?.stringValue, limit: limit) : []
         for pod in pods where JobLogic.hasTrackingFinalizer(pod) && !known.contains(pod.uid) {
             if JobLogic.isSucceeded(pod) {
                 uncountedSucceeded.append(pod.uid)
                 newSuccesses += 1
                 if indexed, let index = JobLogic.completionIndex(pod), index < limit { completed.insert(index) }
             } else if JobLogic.isFailed(pod, job: job) {
-                switch JobLogic.failurePolicyAction(job: job, pod: pod) {
+                let action = JobLogic.failurePolicyAction(job: job, pod: pod)
+                switch action {
                 case .ignore?:
                     ignored.append(pod)
                     continue
@@ -325,6 +337,10 @@ public final class JobController: Controller, Sendable {
                     if failJob == nil { failJob = message }
                 default:
                     break
+                }
+                if let perIndexLimit, let index = JobLogic.completionIndex(pod), index < limit, !completed.contains(index),
+                   action == .failIndex || Int64(JobLogic.indexFailureCount(pod) + 1) > perIndexLimit {
+                    failedIndexes.insert(index)
                 }
                 uncountedFailed.append(pod.uid)
                 newFailures += 1
@@ -343,6 +359,7 @@ public final class JobController: Controller, Sendable {
             status["uncountedTerminatedPods"] = ["succeeded": .array(uncountedSucceeded.map { .string($0) }),
                                                  "failed": .array(uncountedFailed.map { .string($0) })]
             if indexed { status["completedIndexes"] = .string(JobLogic.formatIndexes(completed)) }
+            if perIndexLimit != nil { status["failedIndexes"] = .string(JobLogic.formatIndexes(failedIndexes)) }
             if let failJob, JobLogic.trueCondition(job, "FailureTarget") == nil, JobLogic.trueCondition(job, "SuccessCriteriaMet") == nil {
                 // Recorded with the pod that caused it, so that a retry cannot lose the decision.
                 var conditions = status["conditions"]?.arrayValue ?? []
@@ -417,7 +434,8 @@ public final class JobController: Controller, Sendable {
 
     /// Creates missing pods and deletes extra ones; answers when to look again (replacement backoff).
     func manage(_ job: JSONValue, key: String, active: inout [JSONValue], terminating: [JSONValue], succeeded: Int64,
-                succeededIndexes: Set<Int>, indexed: Bool, suspended: Bool, now: Date) async throws -> (TimeInterval?, Int) {
+                succeededIndexes: Set<Int>, failedIndexes: Set<Int> = [], failureCounts: [Int: Int] = [:],
+                indexed: Bool, suspended: Bool, now: Date) async throws -> (TimeInterval?, Int) {
         let spec = job["spec"] ?? .object([:])
         let parallelism = Int(spec["parallelism"]?.intValue ?? 1)
         let completions = spec["completions"]?.intValue.map(Int.init)
@@ -430,7 +448,8 @@ public final class JobController: Controller, Sendable {
             var seen: Set<Int> = []
             // Newest first loses: keep the oldest pod of an index.
             for pod in active.sorted(by: { ($0.creationTimestamp ?? "") < ($1.creationTimestamp ?? "") }) {
-                guard let index = JobLogic.completionIndex(pod), index < limit, !succeededIndexes.contains(index), !seen.contains(index) else {
+                guard let index = JobLogic.completionIndex(pod), index < limit, !succeededIndexes.contains(index), !failedIndexes.contains(index),
+                      !seen.contains(index) else {
                     toDelete.append(pod)
                     continue
                 }
@@ -440,7 +459,8 @@ public final class JobController: Controller, Sendable {
                 for pod in terminating { if let index = JobLogic.completionIndex(pod) { seen.insert(index) } }
             }
             let room = max(0, parallelism - (active.count - toDelete.count) - (JobLogic.onlyReplacesFailedPods(job) ? terminating.count : 0))
-            toCreate = (0..<limit).filter { !succeededIndexes.contains($0) && !seen.contains($0) }.prefix(room).map { Optional($0) }
+            toCreate = (0..<limit).filter { !succeededIndexes.contains($0) && !failedIndexes.contains($0) && !seen.contains($0) }
+                .prefix(room).map { Optional($0) }
         } else {
             var want: Int
             if let completions {
@@ -506,7 +526,8 @@ public final class JobController: Controller, Sendable {
                 for index in chunk {
                     group.addTask { [self] in
                         do {
-                            let created = try await context.client.create(.pods, namespace: job.namespace, object: JobLogic.pod(for: job, index: index))
+                            let pod = JobLogic.pod(for: job, index: index, failureCount: index.flatMap { failureCounts[$0] } ?? 0)
+                            let created = try await context.client.create(.pods, namespace: job.namespace, object: pod)
                             return (created.name, nil)
                         } catch {
                             return (nil, error)

@@ -8,6 +8,7 @@ public enum JobLogic {
     public static let trackingFinalizer = "batch.kubernetes.io/job-tracking"
     public static let completionIndexAnnotation = "batch.kubernetes.io/job-completion-index"
     public static let completionIndexEnv = "JOB_COMPLETION_INDEX"
+    public static let indexFailureCountAnnotation = "batch.kubernetes.io/job-index-failure-count"
     /// Kubernetes' default backoff before a failed pod is replaced (doubling up to 6 minutes).
     public static let defaultPodBackoff: TimeInterval = 10
     public static let maxPodBackoff: TimeInterval = 360
@@ -107,7 +108,7 @@ public enum JobLogic {
 
     /// The pod a Job creates: its template with the Job's labels, the tracking finalizer, a controller
     /// reference and, for Indexed Jobs, the completion index (annotation, label, hostname, env).
-    public static func pod(for job: JSONValue, index: Int?) -> JSONValue {
+    public static func pod(for job: JSONValue, index: Int?, failureCount: Int = 0) -> JSONValue {
         let template = job["spec"]?["template"] ?? .object([:])
         var metadata = template["metadata"]?.objectValue ?? [:]
         metadata["creationTimestamp"] = nil
@@ -121,6 +122,7 @@ public enum JobLogic {
         if let index {
             var annotations = metadata["annotations"]?.objectValue ?? [:]
             annotations[completionIndexAnnotation] = .string(String(index))
+            if perIndexBackoffLimit(job) != nil { annotations[indexFailureCountAnnotation] = .string(String(failureCount)) }
             metadata["annotations"] = .object(annotations)
             var labels = metadata["labels"]?.objectValue ?? [:]
             labels[completionIndexAnnotation] = .string(String(index))
@@ -150,6 +152,8 @@ public enum JobLogic {
         case ignore
         /// Count it (as when no rule matches).
         case count
+        /// Fail the pod's index at once (backoffLimitPerIndex).
+        case failIndex
     }
 
     /// The action of the first spec.podFailurePolicy rule a Failed pod matches (onExitCodes: a container
@@ -186,10 +190,35 @@ public enum JobLogic {
             switch action {
             case "FailJob": return .failJob(message: message)
             case "Ignore": return .ignore
+            case "FailIndex": return .failIndex
             default: return .count
             }
         }
         return nil
+    }
+
+    // MARK: Backoff limit per index
+
+    /// spec.backoffLimitPerIndex of an Indexed Job, if set.
+    public static func perIndexBackoffLimit(_ job: JSONValue) -> Int64? {
+        guard job["spec"]?["completionMode"]?.stringValue == "Indexed" else { return nil }
+        return job["spec"]?["backoffLimitPerIndex"]?.intValue
+    }
+
+    /// Failures of a pod's index before this pod (the index-failure-count annotation).
+    public static func indexFailureCount(_ pod: JSONValue) -> Int {
+        Int(pod.annotations[indexFailureCountAnnotation] ?? "") ?? 0
+    }
+
+    /// Failures so far per index, from the pods still there: a pod's count, plus one if it failed.
+    public static func indexFailureCounts(_ pods: [JSONValue], job: JSONValue) -> [Int: Int] {
+        var counts: [Int: Int] = [:]
+        for pod in pods {
+            guard let index = completionIndex(pod) else { continue }
+            let count = indexFailureCount(pod) + (isFailed(pod, job: job) ? 1 : 0)
+            counts[index] = max(counts[index] ?? 0, count)
+        }
+        return counts
     }
 
     // MARK: Success policy
