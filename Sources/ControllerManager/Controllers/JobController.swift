@@ -545,7 +545,7 @@ public final class JobController: Controller, Sendable {
                 } else if let error {
                     expectations.creationObserved(key)
                     failure = error
-                    await recorder.record(job, type: .warning, reason: "FailedCreate", message: "Error creating: \(error)")
+                    await recorder.record(job, type: .warning, reason: "FailedCreate", message: "Error creating: \((error as? StatusError)?.message ?? "\(error)")")
                 }
             }
             if failure != nil {
