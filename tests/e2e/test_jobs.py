@@ -146,6 +146,28 @@ def test_pod_failure_policy_fails_the_job_on_an_exit_code(cluster):
     assert {c["type"] for c in status["conditions"]} == {"FailureTarget", "Failed"}, status["conditions"]
 
 
+def test_active_deadline_stops_a_running_job(cluster):
+    server = cluster
+    ns = _namespace(server)
+    ok(server.kubectl("-n", ns, "apply", "-f", "-",
+                      input=_job("late", completions=2, parallelism=2, activeDeadlineSeconds=3,
+                                 annotations={"sim.swiftlet.dev/run-seconds": "120"})))
+    wait_until(lambda: _json(server, "-n", ns, "get", "job", "late")["status"].get("ready") == 2, timeout=30,
+               msg="2 ready pods")
+    ok(server.kubectl("-n", ns, "wait", "--for=condition=failed", "job/late", "--timeout=30s", timeout=40))
+    status = _json(server, "-n", ns, "get", "job", "late")["status"]
+    failed = [c for c in status["conditions"] if c["type"] == "Failed"][0]
+    assert failed["reason"] == "DeadlineExceeded" and failed["message"] == "Job was active longer than specified deadline"
+    assert status.get("active") is None and status["terminating"] == 0, status
+    # The simulator stops deleted pods with exit code 0: each is counted once, as it ended.
+    assert status.get("succeeded", 0) + status.get("failed", 0) == 2, status
+    assert status["uncountedTerminatedPods"] == {}, status
+    # Its pods were stopped.
+    wait_until(lambda: not _json(server, "-n", ns, "get", "pods", "-l", "batch.kubernetes.io/job-name=late")["items"],
+               timeout=30, msg="the Job's pods gone")
+    assert any(e["reason"] == "DeadlineExceeded" for e in _events(server, ns, "late"))
+
+
 def test_ttl_after_finished_deletes_the_job(cluster):
     server = cluster
     ns = _namespace(server)
