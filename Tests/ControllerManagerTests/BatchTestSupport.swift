@@ -26,9 +26,27 @@ final class FaultyClient: APIClient {
     let conflicts = Mutex<[String: Int]>([:])
     /// How many more pod ADDED watch events to drop.
     let dropPodAdds = Mutex(0)
+    /// How many more job ADDED watch events to drop.
+    let dropJobAdds = Mutex(0)
     let conflictsServed = Mutex(0)
 
     init(base: LoopbackClient) { self.base = base }
+
+    /// Whether to drop the next ADDED event of pods (or jobs), counting it.
+    func takeDrop(pods: Bool) -> Bool {
+        if pods {
+            return dropPodAdds.withLock { n in
+                guard n > 0 else { return false }
+                n -= 1
+                return true
+            }
+        }
+        return dropJobAdds.withLock { n in
+            guard n > 0 else { return false }
+            n -= 1
+            return true
+        }
+    }
 
     func get(_ resource: ResourceID, namespace: String, name: String, subresource: String?) async throws(StatusError) -> JSONValue {
         try await base.get(resource, namespace: namespace, name: name, subresource: subresource)
@@ -38,11 +56,12 @@ final class FaultyClient: APIClient {
     }
     func watch(_ resource: ResourceID, namespace: String?, query: WatchQuery) async throws(StatusError) -> EventStream {
         let stream = try await base.watch(resource, namespace: namespace, query: query)
-        guard resource == .pods else { return stream }
+        guard resource == .pods || resource == .jobs else { return stream }
+        let isPods = resource == .pods
         let (events, continuation) = AsyncStream<ResourceEvent>.makeStream()
         let task = Task { [self] in
             for await event in stream {
-                if event.type == .added, self.dropPodAdds.withLock({ n in n > 0 ? { n -= 1; return true }() : false }) { continue }
+                if event.type == .added, self.takeDrop(pods: isPods) { continue }
                 continuation.yield(event)
             }
             continuation.finish()

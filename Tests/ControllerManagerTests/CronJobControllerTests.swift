@@ -161,6 +161,28 @@ import Testing
         #expect(try await cluster.events(for: "twice").filter { $0["reason"] == "SuccessfulCreate" }.count == 1)
     }
 
+    @Test func missedJobWatchEventNeitherLosesNorRepeatsTheJob() async throws {
+        let cluster = try await BatchCluster()
+        cluster.faulty.dropJobAdds.withLock { $0 = 1 }
+        let task = cluster.start(CronJobController(context: cluster.context))
+        defer { task.cancel() }
+        _ = try await cluster.client.create(.cronJobs, namespace: "default", object: Self.cronJob("blind"))
+        let first = cluster.clock.nextMinute
+        cluster.clock.set(first.addingTimeInterval(2))
+        try await cluster.poke(.cronJobs, "blind")
+        let name = "blind-\(Int(first.timeIntervalSince1970 / 60))"
+        #expect(try await eventually { try await jobs(cluster).map(\.name) == [name] })
+        for _ in 0..<3 {
+            try await cluster.poke(.cronJobs, "blind")
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(cluster.faulty.dropJobAdds.withLock { $0 } == 0)
+        #expect(try await jobs(cluster).map(\.name) == [name])
+        let status = try await cluster.client.get(.cronJobs, namespace: "default", name: "blind")["status"]
+        #expect(status?["active"]?.arrayValue?.map { $0["name"]?.stringValue } == [name])
+        #expect(!(try await cluster.reasons(for: "blind").contains("MissingJob")))
+    }
+
     @Test func timeZoneAnnotation() {
         let cronJob = Self.cronJob("tz", extra: ["timeZone": "Europe/Paris"])
         let scheduled = Date(timeIntervalSince1970: 1_700_000_040)  // 2023-11-14T22:14:00Z

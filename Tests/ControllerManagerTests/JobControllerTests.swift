@@ -119,6 +119,8 @@ import Testing
         _ = try await cluster.createJob(BatchCluster.jobObject("slow", extra: ["backoffLimit": 3]))
         #expect(try await eventually { try await cluster.pods(of: "slow").count == 1 })
         try await cluster.finishPods(of: "slow", phase: "Failed")
+        // The failure is counted at the clock's time; the replacement waits 0.5 s of it.
+        #expect(try await eventually { try await cluster.job("slow")["status"]?["failed"]?.intValue == 1 })
         try await Task.sleep(for: .milliseconds(200))
         #expect(try await cluster.pods(of: "slow").count == 1)
         cluster.clock.advance(1)
