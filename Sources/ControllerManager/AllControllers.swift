@@ -6,5 +6,9 @@ extension ControllerManager {
         Descriptor(name: "garbagecollector", workers: 10) { GarbageCollector(context: $0) },
         Descriptor(name: "daemonset", workers: 2) { DaemonSetController(context: $0) },
         Descriptor(name: "statefulset", workers: 2) { StatefulSetController(context: $0) },
+        Descriptor(name: "job", workers: 2) { JobController(context: $0) },
+        Descriptor(name: "cronjob", workers: 2) { CronJobController(context: $0) },
+        Descriptor(name: "ttl-after-finished", workers: 2) { TTLAfterFinishedController(context: $0) },
+        Descriptor(name: "podgc", workers: 1) { PodGCController(context: $0) },
     ]
 }
