@@ -29,7 +29,7 @@ import Testing
         #expect(current?["desiredHealthy"] == 1)
         #expect(current?["expectedPods"] == 3)
         #expect(current?["observedGeneration"] == 1)
-        let condition = current?["conditions"]?[0]
+        let condition = current?["conditions"]?.arrayValue?.first
         #expect(condition?["type"] == "DisruptionAllowed")
         #expect(condition?["status"] == "True")
         #expect(condition?["reason"] == "SufficientPods")
@@ -44,7 +44,7 @@ import Testing
             current = await status(client, "pdb")
             return current?["currentHealthy"] == 1 && current?["disruptionsAllowed"] == 0
         })
-        #expect(current?["conditions"]?[0]?["reason"] == "InsufficientPods")
+        #expect(current?["conditions"]?.arrayValue?.first?["reason"] == "InsufficientPods")
         // The not-ready pod may go: the budget is met without it.
         try await client.evict(namespace: "default", pod: "web-3")
     }

@@ -25,9 +25,9 @@ import Testing
             endpoints = try? await client.get(.endpoints, namespace: "default", name: "web")
             return addresses(endpoints, "addresses") == ["10.42.0.5"] && addresses(endpoints, "notReadyAddresses") == ["10.42.1.7"]
         })
-        let subset = endpoints?["subsets"]?[0]
+        let subset = endpoints?["subsets"]?.arrayValue?.first
         #expect(subset?["ports"] == [["name": "http", "port": 8080, "protocol": "TCP"]])
-        let address = subset?["addresses"]?[0]
+        let address = subset?["addresses"]?.arrayValue?.first
         #expect(address?["nodeName"] == "n1")
         #expect(address?["targetRef"] == ["kind": "Pod", "namespace": "default", "name": "web-1", "uid": .string(ready.uid)])
 
@@ -73,7 +73,7 @@ import Testing
             endpoints = try? await client.get(.endpoints, namespace: "default", name: "web")
             return addresses(endpoints, "addresses") == ["10.42.0.5"]
         })
-        #expect(endpoints?["subsets"]?[0]?["ports"] == [["name": "http", "port": 9000, "protocol": "TCP"]])
+        #expect(endpoints?["subsets"]?.arrayValue?.first?["ports"] == [["name": "http", "port": 9000, "protocol": "TCP"]])
         #expect(endpoints?.labels["service.kubernetes.io/headless"] == "")
     }
 }
@@ -107,7 +107,7 @@ import Testing
         #expect(slice.labels["endpointslice.kubernetes.io/managed-by"] == "endpointslice-controller.k8s.io")
         #expect(slice["addressType"] == "IPv4")
         #expect(slice["ports"] == [["name": "http", "port": 8080, "protocol": "TCP"]])
-        #expect(slice["metadata"]?["ownerReferences"]?[0]?["uid"] == .string(service.uid))
+        #expect(slice["metadata"]?["ownerReferences"]?.arrayValue?.first?["uid"] == .string(service.uid))
         let endpoints = slice["endpoints"]?.arrayValue ?? []
         let byName = Dictionary(uniqueKeysWithValues: endpoints.map { ($0["targetRef"]?["name"]?.stringValue ?? "", $0) })
         #expect(byName["web-1"]?["conditions"] == ["ready": true, "serving": true, "terminating": false])

@@ -207,7 +207,7 @@ public final class NodeLifecycleController: Controller, Sendable {
 
     /// When a pod with `tolerations` must leave a node with `taints` (NoExecute ones count): `.distantPast`
     /// when a taint is not tolerated, nil when it may stay for ever.
-    static func evictionTime(tolerations: [JSONValue], taints: [JSONValue], now: Date) -> Date? {
+    public static func evictionTime(tolerations: [JSONValue], taints: [JSONValue], now: Date) -> Date? {
         let noExecute = taints.filter { $0["effect"]?.stringValue == "NoExecute" }
         guard !noExecute.isEmpty else { return nil }
         var seconds: Int64?
