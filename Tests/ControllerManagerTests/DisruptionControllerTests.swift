@@ -70,4 +70,26 @@ import Testing
         #expect(current?["desiredHealthy"] == 2)
         #expect(current?["disruptionsAllowed"] == 1)
     }
+
+    @Test func percentagesOverPodsWithoutControllersFailSafe() async throws {
+        let cluster = try await TestCluster()
+        let client = cluster.client
+        let task = cluster.start(DisruptionController(context: cluster.context))
+        defer { task.cancel() }
+        for index in 1...2 { try await Fixtures.runPod(client, Fixtures.pod("web-\(index)"), ip: "10.42.0.\(index)", ready: true) }
+        _ = try await client.create(.podDisruptionBudgets, namespace: "default", object: budget("pdb", "maxUnavailable", 1))
+        var current: JSONValue?
+        #expect(await eventually {
+            current = await status(client, "pdb")
+            return current?["observedGeneration"] == 1
+        })
+        #expect(current?["disruptionsAllowed"] == 0)
+        #expect(current?["conditions"]?.arrayValue?.first?["reason"] == "SyncFailed")
+        let events = try await client.list(.events, namespace: "default").items
+        #expect(events.contains { $0["reason"] == "NoControllers" && $0["message"] == "found no controllers for pod \"web-1\"" }
+                || events.contains { $0["reason"] == "NoControllers" && $0["message"] == "found no controllers for pod \"web-2\"" })
+        var refused: StatusError?
+        do { try await client.evict(namespace: "default", pod: "web-1") } catch { refused = error }
+        #expect(refused?.code == 429)
+    }
 }

@@ -41,6 +41,12 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         #expect(try await client.get(.endpoints, namespace: "default", name: "web").resourceVersion == version)
 
+        // Endpoints deleted by hand come back.
+        _ = try await client.delete(.endpoints, namespace: "default", name: "web")
+        #expect(await eventually {
+            addresses(try? await client.get(.endpoints, namespace: "default", name: "web"), "addresses") == ["10.42.0.5", "10.42.1.7"]
+        })
+
         _ = try await client.delete(.pods, namespace: "default", name: "web-1", options: DeleteQuery(gracePeriodSeconds: 0))
         #expect(await eventually { addresses(try? await client.get(.endpoints, namespace: "default", name: "web"), "addresses") == ["10.42.1.7"] })
         _ = try await client.delete(.services, namespace: "default", name: "web")

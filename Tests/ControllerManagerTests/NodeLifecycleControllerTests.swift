@@ -65,8 +65,9 @@ import Testing
         #expect(await taints(client, "n1").isEmpty)
 
         // n2 keeps renewing; n1 goes silent past the grace period.
+        try await renewLease(client, "n2", at: clock.now().addingTimeInterval(41))
+        try await Task.sleep(for: .milliseconds(50))
         clock.advance(41)
-        try await renewLease(client, "n2", at: clock.now())
         #expect(await eventually { await taints(client, "n1") == ["\(unreachable):NoExecute", "\(unreachable):NoSchedule"] })
         let node = try await client.get(.nodes, name: "n1")
         let ready = node["status"]?["conditions"]?.arrayValue?.first { $0["type"] == "Ready" }
@@ -103,6 +104,18 @@ import Testing
         _ = try await client.updateStatus(.nodes, object: back)
         try await renewLease(client, "n1", at: clock.now())
         #expect(await eventually { await taints(client, "n1").isEmpty })
+        #expect(try await client.get(.nodes, name: "n1")["status"]?["conditions"]?.arrayValue?.first?["status"] == "True")
+
+        // Evicted pods were marked as disrupted by the taint manager.
+        let evicted = try await client.get(.pods, namespace: "default", name: "short")
+        let target = evicted["status"]?["conditions"]?.arrayValue?.first { $0["type"] == "DisruptionTarget" }
+        #expect(target?["reason"] == "DeletionByTaintManager")
+
+        _ = try await client.delete(.nodes, name: "n2")
+        #expect(await eventually {
+            let events = (try? await client.list(.events, namespace: "default").items) ?? []
+            return events.contains { $0["reason"] == "RemovingNode" && $0["message"] == "Node n2 event: Removing Node n2 from Controller" }
+        })
     }
 
     @Test func evictionTimeFollowsTheShortestMatchingToleration() {

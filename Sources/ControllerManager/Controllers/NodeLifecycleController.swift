@@ -236,6 +236,12 @@ public final class NodeLifecycleController: Controller, Sendable {
             return
         }
         await recorder.record(pod, type: .normal, reason: "TaintManagerEviction", message: "Marking for deletion Pod \(namespace)/\(name)")
+        var marked = pod
+        var conditions = (pod["status"]?["conditions"]?.arrayValue ?? []).filter { $0["type"]?.stringValue != "DisruptionTarget" }
+        conditions.append(["type": "DisruptionTarget", "status": "True", "reason": "DeletionByTaintManager",
+                           "message": "Taint manager: deleting due to NoExecute taint", "lastTransitionTime": .string(RFC3339.format(now))])
+        marked[key: "status", "conditions"] = .array(conditions)
+        _ = try? await context.client.updateStatus(.pods, namespace: namespace, object: marked)
         do {
             _ = try await context.client.delete(.pods, namespace: namespace, name: name, options: DeleteQuery(preconditionUID: pod.uid))
         } catch {
