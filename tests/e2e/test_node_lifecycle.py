@@ -112,6 +112,9 @@ def test_killed_simulator_marks_its_node_not_ready_and_evicts_pods(cluster):
     described = ok(server.kubectl("describe", "node", "doomed-1")).stdout
     assert f"{UNREACHABLE}:NoExecute" in described, described
     assert "Kubelet stopped posting node status." in described
+    wait_until(lambda: "Node doomed-1 status is now: NodeNotReady" in ok(server.kubectl("describe", "node", "doomed-1")).stdout,
+               timeout=10, msg="NodeNotReady event in describe")
+    assert "Registered Node doomed-1 in Controller" in ok(server.kubectl("describe", "node", "doomed-1")).stdout
 
     # The 2 s toleration runs out: the pod is deleted; the one with the default 300 s stays.
     wait_until(lambda: kjson(server, "-n", ns, "get", "pod", "short")["metadata"].get("deletionTimestamp")

@@ -102,7 +102,7 @@ public final class EndpointSliceController: Controller, Sendable {
     }
 
     func sync(_ key: String) async throws {
-        guard expectations.satisfied(key) else { return }
+        guard !ServiceEndpoints.isAPIServerService(key), expectations.satisfied(key) else { return }
         let (namespace, name) = Indexer.split(key)
         let existing = slices.indexer.byIndex(Self.serviceIndex, key).sorted { $0.name < $1.name }
         guard let service = services.lister.get(namespace: namespace, name: name),

@@ -67,6 +67,7 @@ public final class EndpointsController: Controller, Sendable {
     }
 
     func sync(_ key: String) async throws {
+        guard !ServiceEndpoints.isAPIServerService(key) else { return }
         let (namespace, name) = Indexer.split(key)
         guard let service = services.lister.get(namespace: namespace, name: name) else {
             // The Service is gone: so are its Endpoints (unless someone else manages them).

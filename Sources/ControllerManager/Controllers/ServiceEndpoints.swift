@@ -12,6 +12,9 @@ enum ServiceEndpoints {
         return map.compactMapValues(\.stringValue)
     }
 
+    /// The API server keeps the endpoints of `default/kubernetes` itself (Registry.bootstrapKubernetesService).
+    static func isAPIServerService(_ key: String) -> Bool { key == "default/kubernetes" }
+
     static func matches(_ selector: [String: String], _ labels: [String: String]) -> Bool {
         selector.allSatisfy { labels[$0.key] == $0.value }
     }
