@@ -1,6 +1,7 @@
 import APIMachinery
 import Client
 import Foundation
+import Synchronization
 
 /// Objects the node, endpoints and disruption controller tests create.
 enum Fixtures {
@@ -43,5 +44,61 @@ enum Fixtures {
         if headless { spec["clusterIP"] = "None" }
         return ["apiVersion": "v1", "kind": "Service", "metadata": ["name": .string(name), "namespace": .string(namespace)],
                 "spec": .object(spec)]
+    }
+}
+
+/// A client that answers 409 Conflict to the first `conflicts` updates of `resource` (as when another
+/// writer got there first), then passes everything through.
+final class ConflictingClient: APIClient, Sendable {
+    let inner: any APIClient
+    let resource: ResourceID
+    let remaining: Mutex<Int>
+    let refused = Mutex(0)
+
+    init(_ inner: any APIClient, resource: ResourceID, conflicts: Int) {
+        self.inner = inner
+        self.resource = resource
+        remaining = Mutex(conflicts)
+    }
+
+    func get(_ resource: ResourceID, namespace: String, name: String, subresource: String?) async throws(StatusError) -> JSONValue {
+        try await inner.get(resource, namespace: namespace, name: name, subresource: subresource)
+    }
+    func list(_ resource: ResourceID, namespace: String?, query: ListQuery) async throws(StatusError) -> ObjectList {
+        try await inner.list(resource, namespace: namespace, query: query)
+    }
+    func watch(_ resource: ResourceID, namespace: String?, query: WatchQuery) async throws(StatusError) -> EventStream {
+        try await inner.watch(resource, namespace: namespace, query: query)
+    }
+    func create(_ resource: ResourceID, namespace: String, object: JSONValue, query: WriteQuery) async throws(StatusError) -> JSONValue {
+        try await inner.create(resource, namespace: namespace, object: object, query: query)
+    }
+    func create(_ resource: ResourceID, namespace: String, name: String, subresource: String, object: JSONValue,
+                query: WriteQuery) async throws(StatusError) -> JSONValue {
+        try await inner.create(resource, namespace: namespace, name: name, subresource: subresource, object: object, query: query)
+    }
+    func update(_ resource: ResourceID, namespace: String, object: JSONValue, subresource: String?,
+                query: WriteQuery) async throws(StatusError) -> JSONValue {
+        if resource == self.resource, remaining.withLock({ count in
+            guard count > 0 else { return false }
+            count -= 1
+            return true
+        }) {
+            refused.withLock { $0 += 1 }
+            throw StatusError(code: 409, reason: "Conflict",
+                              message: "Operation cannot be fulfilled on \(resource.resource) \"\(object.name)\": the object has been modified; please apply your changes to the latest version and try again")
+        }
+        return try await inner.update(resource, namespace: namespace, object: object, subresource: subresource, query: query)
+    }
+    func patch(_ resource: ResourceID, namespace: String, name: String, format: PatchFormat, body: JSONValue,
+               subresource: String?, query: WriteQuery) async throws(StatusError) -> JSONValue {
+        try await inner.patch(resource, namespace: namespace, name: name, format: format, body: body, subresource: subresource, query: query)
+    }
+    func delete(_ resource: ResourceID, namespace: String, name: String, options: DeleteQuery) async throws(StatusError) -> JSONValue {
+        try await inner.delete(resource, namespace: namespace, name: name, options: options)
+    }
+    func deleteCollection(_ resource: ResourceID, namespace: String?, query: ListQuery,
+                          options: DeleteQuery) async throws(StatusError) -> ObjectList {
+        try await inner.deleteCollection(resource, namespace: namespace, query: query, options: options)
     }
 }
