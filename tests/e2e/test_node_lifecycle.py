@@ -84,6 +84,35 @@ def test_noschedule_taint_keeps_new_pods_off_a_node(cluster):
     assert _taints(server, "sim-1") == []
 
 
+def test_noexecute_taint_evicts_pods_by_their_tolerations(cluster):
+    server, _ = cluster
+    ns = _namespace(server)
+    timed = [{"key": "maintenance", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 2}]
+    forever = [{"key": "maintenance", "operator": "Exists", "effect": "NoExecute"}]
+    for name, tolerations in (("plain", None), ("timed", timed), ("forever", forever)):
+        ok(server.kubectl("-n", ns, "apply", "-f", "-", input=pod_yaml(name, node="sim-2", tolerations=tolerations)))
+        wait_until(lambda: kjson(server, "-n", ns, "get", "pod", name)["status"].get("phase") == "Running", timeout=30,
+                   msg=f"{name} Running")
+
+    def gone(name):
+        return server.kubectl("-n", ns, "get", "pod", name).returncode != 0
+
+    ok(server.kubectl("taint", "nodes", "sim-2", "maintenance=now:NoExecute"))
+    try:
+        tainted = time.monotonic()
+        wait_until(lambda: gone("plain"), timeout=15, msg="plain evicted")
+        assert not gone("timed"), "the 2 s toleration was not honoured"
+        wait_until(lambda: gone("timed"), timeout=15, msg="timed evicted")
+        assert time.monotonic() - tainted >= 1.5
+        time.sleep(1)
+        assert not gone("forever")
+        events = kjson(server, "-n", ns, "get", "events")["items"]
+        assert any(e["reason"] == "TaintManagerEviction" and e["message"] == f"Marking for deletion Pod {ns}/plain"
+                   for e in events), events
+    finally:
+        ok(server.kubectl("taint", "nodes", "sim-2", "maintenance-"))
+
+
 def test_killed_simulator_marks_its_node_not_ready_and_evicts_pods(cluster):
     server, sims = cluster
     doomed = start_sim(server, 1, prefix="doomed-")

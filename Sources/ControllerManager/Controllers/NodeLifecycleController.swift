@@ -28,6 +28,9 @@ public final class NodeLifecycleController: Controller, Sendable {
     let monitorPeriod: Duration
     /// Nodes this controller has announced with a RegisteredNode event.
     let registered = Mutex<Set<String>>([])
+    /// When this controller first saw each pod under each NoExecute taint ("node/key=value|pod uid"):
+    /// tolerationSeconds count from then, as in the taint manager (timeAdded has only whole seconds).
+    let taintsFirstSeen = Mutex<[String: Date]>([:])
 
     public init(context: ControllerContext) {
         self.context = context
@@ -46,15 +49,25 @@ public final class NodeLifecycleController: Controller, Sendable {
             onAdd: { node in await nodeQueue.add(node.name) },
             onUpdate: { [self] old, node in
                 await nodeQueue.add(node.name)
-                if Self.taints(old) != Self.taints(node) { await enqueuePods(of: node.name) }
+                if Self.taints(old) != Self.taints(node) {
+                    forgetRemovedTaints(of: node.name, current: node)
+                    await enqueuePods(of: node.name)
+                }
             },
-            onDelete: { node in await nodeQueue.add(node.name) }))
+            onDelete: { [self] node in
+                forgetRemovedTaints(of: node.name, current: nil)
+                await nodeQueue.add(node.name)
+            }))
         leases.addHandler(ResourceEventHandler(
             onAdd: { lease in await nodeQueue.add(lease.name) },
             onUpdate: { _, lease in await nodeQueue.add(lease.name) }))
         pods.addHandler(ResourceEventHandler(
             onAdd: { pod in if pod["spec"]?["nodeName"]?.stringValue != nil { await podQueue.add(Indexer.key(of: pod)) } },
-            onUpdate: { _, pod in if pod["spec"]?["nodeName"]?.stringValue != nil { await podQueue.add(Indexer.key(of: pod)) } }))
+            onUpdate: { _, pod in if pod["spec"]?["nodeName"]?.stringValue != nil { await podQueue.add(Indexer.key(of: pod)) } },
+            onDelete: { [self] pod in
+                let suffix = "|\(pod.uid)"
+                taintsFirstSeen.withLock { seen in for id in seen.keys where id.hasSuffix(suffix) { seen[id] = nil } }
+            }))
         guard await nodes.waitForSync(), await leases.waitForSync(), await pods.waitForSync() else { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await runWorkers(nodeQueue, count: workers, name: Self.name, logger: self.context.logger) { try await self.syncNode($0) } }
@@ -81,6 +94,20 @@ public final class NodeLifecycleController: Controller, Sendable {
     }
 
     static func taints(_ node: JSONValue) -> [JSONValue] { node["spec"]?["taints"]?.arrayValue ?? [] }
+
+    static func taintID(node: String, _ taint: JSONValue) -> String {
+        "\(node)/\(taint["key"]?.stringValue ?? "")=\(taint["value"]?.stringValue ?? "")"
+    }
+
+    /// Forgets when NoExecute taints no longer on `node` were first seen.
+    func forgetRemovedTaints(of node: String, current: JSONValue?) {
+        let present = Set((current.map(Self.taints) ?? []).filter { $0["effect"]?.stringValue == "NoExecute" }.map { Self.taintID(node: node, $0) })
+        taintsFirstSeen.withLock { seen in
+            for id in seen.keys where id.hasPrefix("\(node)/") {
+                if let bar = id.lastIndex(of: "|"), !present.contains(String(id[..<bar])) { seen[id] = nil }
+            }
+        }
+    }
 
     static func condition(_ node: JSONValue, _ type: String) -> JSONValue? {
         node["status"]?["conditions"]?.arrayValue?.first { $0["type"]?.stringValue == type }
@@ -228,7 +255,19 @@ public final class NodeLifecycleController: Controller, Sendable {
         guard let pod = pods.lister.get(namespace: namespace, name: name), pod.deletionTimestamp == nil,
               let nodeName = pod["spec"]?["nodeName"]?.stringValue, let node = nodes.lister.get(name: nodeName) else { return }
         let now = context.now()
-        guard let deadline = Self.evictionTime(tolerations: pod["spec"]?["tolerations"]?.arrayValue ?? [], taints: Self.taints(node), now: now)
+        let taints = Self.taints(node).map { taint -> JSONValue in
+            guard taint["effect"]?.stringValue == "NoExecute" else { return taint }
+            let id = "\(Self.taintID(node: nodeName, taint))|\(pod.uid)"
+            let seen = taintsFirstSeen.withLock { seen in
+                if let first = seen[id] { return first }
+                seen[id] = now
+                return now
+            }
+            var stamped = taint
+            stamped["timeAdded"] = .string(RFC3339.formatMicro(seen))
+            return stamped
+        }
+        guard let deadline = Self.evictionTime(tolerations: pod["spec"]?["tolerations"]?.arrayValue ?? [], taints: taints, now: now)
         else { return }
         if deadline > now {
             let wait = deadline.timeIntervalSince(now)
