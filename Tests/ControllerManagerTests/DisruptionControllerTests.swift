@@ -33,6 +33,10 @@ import Testing
         #expect(condition?["type"] == "DisruptionAllowed")
         #expect(condition?["status"] == "True")
         #expect(condition?["reason"] == "SufficientPods")
+        // Settled: no further writes.
+        let version = try await client.get(.podDisruptionBudgets, namespace: "default", name: "pdb").resourceVersion
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await client.get(.podDisruptionBudgets, namespace: "default", name: "pdb").resourceVersion == version)
 
         // One eviction is allowed; it is recorded and the next one is refused with 429.
         try await client.evict(namespace: "default", pod: "web-1")

@@ -133,4 +133,27 @@ import Testing
         let noSchedule: JSONValue = ["key": "x", "effect": "NoSchedule"]
         #expect(NodeLifecycleController.evictionTime(tolerations: [], taints: [noSchedule], now: now) == nil)
     }
+
+    @Test func nodeReportingNotReadyGetsTheNotReadyTaintsUntilReadyAgain() async throws {
+        let clock = ManualClock()
+        let cluster = try await TestCluster(now: clock.now, options: Self.options)
+        let client = cluster.client
+        try await registerNode(client, "n1", at: clock.now())
+        let task = cluster.start(NodeLifecycleController(context: cluster.context))
+        defer { task.cancel() }
+        func report(_ status: String) async throws {
+            var node = try await client.get(.nodes, name: "n1")
+            let stamp = JSONValue.string(RFC3339.format(clock.now()))
+            node["status"] = ["conditions": [["type": "Ready", "status": .string(status), "reason": "KubeletNotReady", "message": "x",
+                                              "lastHeartbeatTime": stamp, "lastTransitionTime": stamp]]]
+            _ = try await client.updateStatus(.nodes, object: node)
+        }
+        try await report("False")
+        let notReady = "node.kubernetes.io/not-ready"
+        #expect(await eventually { await taints(client, "n1") == ["\(notReady):NoExecute", "\(notReady):NoSchedule"] })
+        // Heartbeats go on: the node is not marked Unknown.
+        #expect(try await client.get(.nodes, name: "n1")["status"]?["conditions"]?.arrayValue?.first?["status"] == "False")
+        try await report("True")
+        #expect(await eventually { await taints(client, "n1").isEmpty })
+    }
 }
