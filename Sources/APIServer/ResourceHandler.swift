@@ -300,7 +300,7 @@ extension ResourceHandler {
         case ("eviction", .post):
             let eviction = try BodyDecoding.object(try await body(), contentType: contentType)
             let options = try DeleteOptions(query: query, body: eviction["deleteOptions"])
-            let status = try await store.evict(namespace: namespace, name: name, eviction: eviction, options: options)
+            let status = try await responder.registry.evictPod(namespace: namespace, name: name, eviction: eviction, options: options)
             return ResponseEncoding.json(status, status: .created)
         default:
             throw StatusError.methodNotAllowed()

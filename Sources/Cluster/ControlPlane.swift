@@ -72,7 +72,8 @@ public struct ControlPlane: Sendable {
             })
         }
         let controllerManager = ControllerManager(
-            context: ControllerContext(client: LoopbackClient(registry: registry), logger: logger),
+            context: ControllerContext(client: LoopbackClient(registry: registry), logger: logger,
+                                      options: ControllerOptions(nodeMonitorGracePeriod: configuration.nodeMonitorGracePeriod)),
             disabled: configuration.disabledControllers,
             leaderElection: LeaderElectionConfig(name: "kube-controller-manager",
                                                  identity: "\(ProcessInfo.processInfo.hostName)_\(UUID().uuidString.lowercased())"))

@@ -11,6 +11,8 @@ public struct ServerConfiguration: Sendable {
     public var disableScheduler = false
     /// Controllers of the controller manager not to run (ControllerManager.names).
     public var disabledControllers: Set<String> = []
+    /// How long a node may go without heartbeats before the node lifecycle controller marks it Unknown.
+    public var nodeMonitorGracePeriod: Duration = .seconds(40)
     /// Revisions of history kept for watches; older ones are compacted away.
     public var retainedRevisions: Int64 = 10_000
     /// How often history is compacted.

@@ -36,6 +36,9 @@ struct ServerCommand: AsyncParsableCommand {
                                valueName: "names"))
     var disableControllers = ""
 
+    @Option(help: ArgumentHelp("Seconds a node may go without heartbeats before it is marked NotReady (Unknown).", visibility: .hidden))
+    var nodeMonitorGracePeriodSeconds = 40
+
     @Option(help: ArgumentHelp("Revisions of history kept for watches.", visibility: .hidden))
     var historyRevisions: Int64 = 10_000
 
@@ -75,6 +78,7 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.disableAgent = true  // the node agent arrives with issue 5
         configuration.disableScheduler = disableScheduler
         configuration.disabledControllers = disabledControllers
+        configuration.nodeMonitorGracePeriod = .seconds(max(1, nodeMonitorGracePeriodSeconds))
         configuration.retainedRevisions = max(1, historyRevisions)
         configuration.compactionInterval = .seconds(max(1, compactionIntervalSeconds))
         var logger = Logger(label: "swiftlet")

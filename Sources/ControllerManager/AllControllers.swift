@@ -10,5 +10,10 @@ extension ControllerManager {
         Descriptor(name: "cronjob", workers: 2) { CronJobController(context: $0) },
         Descriptor(name: "ttl-after-finished", workers: 2) { TTLAfterFinishedController(context: $0) },
         Descriptor(name: "podgc", workers: 1) { PodGCController(context: $0) },
+        Descriptor(name: "endpoints", workers: 2) { EndpointsController(context: $0) },
+        Descriptor(name: "endpointslice", workers: 2) { EndpointSliceController(context: $0) },
+        Descriptor(name: "serviceaccount", workers: 1) { ServiceAccountController(context: $0) },
+        Descriptor(name: "nodelifecycle", workers: 2) { NodeLifecycleController(context: $0) },
+        Descriptor(name: "disruption", workers: 2) { DisruptionController(context: $0) },
     ]
 }

@@ -5,6 +5,7 @@ import ControllerManager
 import Foundation
 import Registry
 import Storage
+import Synchronization
 
 /// An in-memory API (the registry over MemoryStorage) and a controller context on it.
 struct TestCluster {
@@ -12,11 +13,11 @@ struct TestCluster {
     let client: LoopbackClient
     let context: ControllerContext
 
-    init() async throws {
+    init(now: @escaping @Sendable () -> Date = { Date() }, options: ControllerOptions = ControllerOptions()) async throws {
         registry = Registry(storage: MemoryStorage(), definitions: Registry.builtInDefinitions(), schema: BuiltInSchema())
         try await registry.bootstrap()
         client = LoopbackClient(registry: registry)
-        context = ControllerContext(client: client)
+        context = ControllerContext(client: client, now: now, options: options)
     }
 
     /// Runs `controller` in the background (informers started) until the returned task is cancelled.
@@ -40,4 +41,12 @@ func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -
         try? await Task.sleep(for: .milliseconds(20))
     }
     return try await condition()
+}
+
+/// A clock tests move by hand (ControllerContext.now).
+final class ManualClock: Sendable {
+    let current: Mutex<Date>
+    init(_ start: Date = Date()) { current = Mutex(start) }
+    var now: @Sendable () -> Date { { [self] in current.withLock { $0 } } }
+    func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }

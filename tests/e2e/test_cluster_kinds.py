@@ -6,7 +6,7 @@ import json
 import yaml
 
 from conftest import parse_table
-from harness import fails, ok, show, unique
+from harness import fails, ok, show, unique, wait_until
 
 
 def _apply(kns, *objects):
@@ -226,7 +226,12 @@ def test_pdb_priorityclass_lease(kns, kubectl, ns):
     pdb = _json(kns, "pdb", "pdb")
     assert pdb["metadata"]["generation"] == 1
     assert pdb["spec"] == {"minAvailable": 2, "selector": {"matchLabels": {"app": "web"}}}
-    assert pdb["status"] == {"currentHealthy": 0, "desiredHealthy": 0, "disruptionsAllowed": 0, "expectedPods": 0}
+    # The disruption controller fills in the status: no pods, 2 wanted, no disruption allowed.
+    pdb = wait_until(lambda: (p := _json(kns, "pdb", "pdb"))["status"].get("observedGeneration") == 1 and p,
+                     timeout=10, msg="PDB status observed")
+    status = {k: v for k, v in pdb["status"].items() if k != "conditions"}
+    assert status == {"currentHealthy": 0, "desiredHealthy": 2, "disruptionsAllowed": 0, "expectedPods": 0, "observedGeneration": 1}
+    assert [(c["type"], c["status"], c["reason"]) for c in pdb["status"]["conditions"]] == [("DisruptionAllowed", "False", "InsufficientPods")]
     rows = parse_table(ok(kns("get", "pdb")).stdout)
     assert rows == [{"NAME": "pdb", "MIN AVAILABLE": "2", "MAX UNAVAILABLE": "N/A", "ALLOWED DISRUPTIONS": "0",
                      "AGE": rows[0]["AGE"]}], rows

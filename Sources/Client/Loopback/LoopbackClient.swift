@@ -154,7 +154,7 @@ public struct LoopbackClient: APIClient {
             return try await store.bind(namespace: scope(store, namespace), name: name, binding: object, options: try Self.writeOptions(query))
         case "eviction":
             let options = Self.deleteOptions(DeleteQuery(json: object["deleteOptions"]))
-            return try await store.evict(namespace: scope(store, namespace), name: name, eviction: object, options: options)
+            return try await registry.evictPod(namespace: scope(store, namespace), name: name, eviction: object, options: options)
         default:
             throw StatusError.methodNotAllowed()
         }

@@ -11,9 +11,12 @@ public struct ControllerContext: Sendable {
     public let logger: Logger
     /// The wall clock controllers use for timestamps and deadlines (a fixed or moving clock in tests).
     public let now: @Sendable () -> Date
+    /// Per-controller settings (grace periods).
+    public let options: ControllerOptions
 
     public init(client: any APIClient, informers: SharedInformerFactory? = nil, logger: Logger = Logger(label: "swiftlet.controllers"),
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                now: @escaping @Sendable () -> Date = { Date() }, options: ControllerOptions = ControllerOptions()) {
+        self.options = options
         self.client = client
         self.informers = informers ?? SharedInformerFactory(client: client)
         self.logger = logger

@@ -172,6 +172,13 @@ extension GenericStore {
 
     /// POST pods/NAME/eviction: deletes the pod with the eviction's delete options.
     public func evict(namespace: String, name: String, eviction: JSONValue, options: DeleteOptions) async throws(StatusError) -> JSONValue {
+        try validateEviction(name: name, eviction: eviction)
+        _ = try await delete(namespace: namespace, name: name, options: options)
+        return Self.createdStatus
+    }
+
+    /// Checks an Eviction body against the pod named on the URL.
+    public func validateEviction(name: String, eviction: JSONValue) throws(StatusError) {
         guard eviction.objectValue != nil else { throw StatusError.badRequest("the body of the request must be a JSON object of kind Eviction") }
         if let kind = eviction["kind"]?.stringValue, !kind.isEmpty, kind != "Eviction" {
             throw StatusError.badRequest("the kind in the data (\(kind)) does not match the expected kind (Eviction)")
@@ -180,8 +187,6 @@ extension GenericStore {
         if !evictionName.isEmpty, evictionName != name {
             throw StatusError.badRequest("name in URL does not match name in Eviction object")
         }
-        _ = try await delete(namespace: namespace, name: name, options: options)
-        return Self.createdStatus
     }
 }
 

@@ -31,6 +31,7 @@ struct PodStrategy: ResourceStrategy {
 
     func prepareForCreate(_ object: inout JSONValue) {
         defaults(&object)
+        DefaultTolerationSeconds.apply(&object)
         object["status"] = ["phase": "Pending", "qosClass": .string(PodSpecDefaults.qosClass(object["spec"] ?? .null))]
         if !(object["spec"]?["schedulingGates"]?.arrayValue ?? []).isEmpty {
             object[key: "status", "conditions"] = [["type": "PodScheduled", "status": "False", "reason": "SchedulingGated",
