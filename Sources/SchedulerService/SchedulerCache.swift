@@ -84,6 +84,9 @@ public final class SchedulerCache: Sendable {
         }
     }
 
+    /// Whether a pod is counted on a node (assumed or reported bound).
+    public func isAssumed(_ key: String) -> Bool { state.withLock { $0.pods[key] != nil } }
+
     public func removePod(key: String) {
         state.withLock { state in
             if let previous = state.pods.removeValue(forKey: key) { state.nodes[previous.node]?.remove(previous.info) }

@@ -6,11 +6,11 @@ struct BenchServer {
     let port: Int
     let started: ContinuousClock.Instant
 
-    static func start(dataDir: String, port: Int) throws -> BenchServer {
+    static func start(dataDir: String, port: Int, extraArguments: [String] = []) throws -> BenchServer {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = ["server", "--data-dir", dataDir, "--port", String(port),
-                             "--write-kubeconfig", dataDir + "/kubeconfig.yaml", "--disable-agent", "--log-level", "warning"]
+                             "--write-kubeconfig", dataDir + "/kubeconfig.yaml", "--disable-agent", "--log-level", "warning"] + extraArguments
         process.standardOutput = FileHandle.nullDevice
         let started = ContinuousClock.now
         try process.run()
@@ -39,6 +39,9 @@ struct BenchServer {
         }
         return .nan
     }
+
+    /// Peak resident set size so far (VmHWM).
+    func peakRSSMegabytes() -> Double { procStatusMegabytes(pid: process.processIdentifier, field: "VmHWM:") }
 
     func stop() {
         guard process.isRunning else { return }
