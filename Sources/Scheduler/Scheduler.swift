@@ -180,8 +180,9 @@ public struct Scheduler: Sendable {
 
     /// Scores the feasible nodes with every score plugin.
     func score(_ state: CycleState, feasible: [NodeInfo], all: [NodeInfo]) -> [NodeScore] {
-        var result = feasible.map { NodeScore(name: $0.name, total: 0, plugins: [:]) }
-        for plugin in scorePlugins {
+        let plugins = scorePlugins
+        var result = feasible.map { NodeScore(name: $0.name, total: 0, plugins: Dictionary(minimumCapacity: plugins.count)) }
+        for plugin in plugins {
             let scores = plugin.scores(state, feasible: feasible, all: all)
             for i in result.indices {
                 let weighted = scores[i] * plugin.weight

@@ -198,12 +198,16 @@ public final class SchedulerService: Sendable {
         // Being bound already (assumed; the informer has not reported the binding yet): its binding
         // cycle finishes the pod's turn.
         if cache.isAssumed(key) { return nil }
-        let snapshot = cache.snapshot()
         let start = nextStartIndex.withLock { $0 }
-        let result = core.schedule(pod: pod, nodes: snapshot, pdbs: pdbs.lister.list(), startIndex: start)
+        // The snapshot is released before the pod is assumed, so that the cache updates its nodes in
+        // place rather than copying them.
+        let (result, nodeCount) = { [self] in
+            let snapshot = cache.snapshot()
+            return (core.schedule(pod: pod, nodes: snapshot, pdbs: pdbs.lister.list(), startIndex: start), snapshot.count)
+        }()
         switch result {
         case .scheduled(let node, _, let evaluated):
-            nextStartIndex.withLock { $0 = snapshot.isEmpty ? 0 : ($0 + evaluated) % snapshot.count }
+            nextStartIndex.withLock { $0 = nodeCount == 0 ? 0 : ($0 + evaluated) % nodeCount }
             cache.assume(pod, node: node)
             return { [self] in await bind(pod, key: key, node: node, cycle: cycle) }
         case .unschedulable(let fitError):

@@ -11,7 +11,7 @@ from harness import binary_path, free_port
 def test_bench_scheduler_smoke():
     cp = subprocess.run(
         [str(binary_path()), "bench", "scheduler", "--port", str(free_port()), "--nodes", "5", "--pods", "50",
-         "--replicas", "10", "--deployment-timeout", "20", "--timeout", "60"],
+         "--replicas", "10", "--deployment-timeout", "15", "--timeout", "60"],
         capture_output=True, text=True, timeout=240,
     )
     assert cp.returncode == 0, cp.stdout[-2000:] + cp.stderr[-2000:]
@@ -30,6 +30,6 @@ def test_bench_scheduler_smoke():
     assert "deployment_10_replicas_ready_s" in figures
     line = next(l for l in lines if l.startswith("deployment_10_replicas_ready_s"))
     if figures["deployment_10_replicas_ready_s"] is None:
-        assert "not reached in 20 s" in line, line
+        assert "not reached in 15 s" in line, line
     else:
-        assert 0 < figures["deployment_10_replicas_ready_s"] <= 20
+        assert 0 < figures["deployment_10_replicas_ready_s"] <= 15

@@ -60,11 +60,16 @@ struct BenchSchedulerCommand: AsyncParsableCommand {
         let core = Self.coreRate(options: simOptions, pods: pods)
         report.add("scheduler_core_pods_per_s_in_process", core, unit: "pods/s")
 
+        try await BenchServer.ensurePortFree(port)
         let server = try BenchServer.start(dataDir: scratch + "/server", port: port,
                                            extraArguments: ["--cluster-cidr", "10.32.0.0/12"])
         defer { server.stop() }
         _ = try await server.waitReady()
         let kubeconfig = scratch + "/server/kubeconfig.yaml"
+        // The server writes its kubeconfig as it starts serving, possibly just after /readyz answers.
+        try await waitUntil("the server's kubeconfig", timeout: timeout, log: scratch + "/none") {
+            FileManager.default.fileExists(atPath: kubeconfig)
+        }
         let client = try HTTPAPIClient(kubeconfigPath: kubeconfig)
 
         let simLog = scratch + "/sim-nodes.log"
@@ -172,10 +177,13 @@ struct BenchSchedulerCommand: AsyncParsableCommand {
         for i in 0..<pods {
             var pod = Self.pod(name: "core-\(i)")
             pod[key: "metadata", "namespace"] = "bench-core"
-            let snapshot = cache.snapshot()
-            switch scheduler.schedule(pod: pod, nodes: snapshot, startIndex: next) {
+            let (result, nodeCount) = {
+                let snapshot = cache.snapshot()
+                return (scheduler.schedule(pod: pod, nodes: snapshot, startIndex: next), snapshot.count)
+            }()
+            switch result {
             case .scheduled(let node, _, let evaluated):
-                next = (next + evaluated) % snapshot.count
+                next = (next + evaluated) % nodeCount
                 cache.assume(pod, node: node)
             case .unschedulable:
                 break

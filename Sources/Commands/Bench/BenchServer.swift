@@ -17,9 +17,17 @@ struct BenchServer {
         return BenchServer(process: process, port: port, started: started)
     }
 
+    /// Fails when something already listens on the port (it would be measured instead of our server).
+    static func ensurePortFree(_ port: Int) async throws {
+        if (try? await BenchHTTPConnection.connect(host: "127.0.0.1", port: port).channel.close()) != nil {
+            throw BenchError("port \(port) is in use; choose another with --port")
+        }
+    }
+
     /// Seconds from spawn until /readyz answered 200.
     func waitReady() async throws -> Double {
         for _ in 0..<2000 {
+            guard process.isRunning else { throw BenchError("the server exited with status \(process.terminationStatus)") }
             if let status = try? await BenchHTTPConnection.withConnection(host: "127.0.0.1", port: port, { request in
                 try await request(.GET, "/readyz", nil).status
             }), status == 200 {
