@@ -24,8 +24,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Rows inserted by the one-row-per-transaction SQLite baseline (the batched one inserts 25×).")
     var sqliteRows = 2_000
 
-    @Option(help: "Port for the benchmarked server.")
-    var port = 16443
+    @OptionGroup var server: BenchPortOption
+
+    var port: Int { server.port ?? 16443 }
 
     func run() async throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-bench-\(getpid())").path
@@ -83,4 +84,11 @@ struct BenchReport {
         let json = lines.map { "\"\($0.0)\": \($0.1.isFinite ? String(format: "%.2f", $0.1) : "null")" }.joined(separator: ", ")
         Swift.print("{\(json)}")
     }
+}
+
+/// `--port`: where the benchmarked server listens (16443 for `bench`, 16444 for `bench scheduler`).
+/// An option group of both commands, so that `--port` given after `scheduler` reaches the subcommand.
+struct BenchPortOption: ParsableArguments {
+    @Option(help: "Port for the benchmarked server.")
+    var port: Int?
 }

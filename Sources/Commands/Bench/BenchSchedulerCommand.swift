@@ -2,6 +2,7 @@ import APIMachinery
 import ArgumentParser
 import Client
 import ClientHTTP
+import Dispatch
 import Foundation
 import Scheduler
 import SchedulerService
@@ -37,8 +38,10 @@ struct BenchSchedulerCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for each other stage (nodes Ready, pods bound and Running, pods deleted).")
     var timeout = 300
 
-    @Option(help: "Port for the benchmarked server.")
-    var port = 16444
+    /// Shared with `swiftlet bench`, so that `--port` after `scheduler` reaches this command.
+    @OptionGroup var server: BenchPortOption
+
+    var port: Int { server.port ?? 16444 }
 
     func validate() throws {
         guard nodes >= 1 else { throw ValidationError("--nodes must be at least 1") }
@@ -75,6 +78,21 @@ struct BenchSchedulerCommand: AsyncParsableCommand {
         let simLog = scratch + "/sim-nodes.log"
         let sim = try BenchChild.start(["sim-nodes", "--kubeconfig", kubeconfig, "--count", String(nodes)], log: simLog)
         defer { sim.stop() }
+        // Interrupted: stop the children too (defers do not run on a signal).
+        let signals = [SIGINT, SIGTERM].map { (number: Int32) -> any DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                sim.process.terminate()
+                server.process.terminate()
+                server.process.waitUntilExit()
+                try? FileManager.default.removeItem(atPath: scratch)
+                Foundation.exit(128 + number)
+            }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
         let nodesStart = ContinuousClock.now
         try await waitUntil("\(nodes) Ready nodes", timeout: timeout, log: simLog) {
             try await Self.readyNodes(client) >= nodes
