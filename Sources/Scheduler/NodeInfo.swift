@@ -13,6 +13,7 @@ public struct NodeInfo: Sendable {
         let unschedulable: Bool
         let allocatable: ResourceList
         let imageSizes: [String: Int64]
+        let allowedPodNumber: Int64
 
         init(node: JSONValue) {
             self.node = node
@@ -29,6 +30,7 @@ public struct NodeInfo: Sendable {
                 for name in (image["names"]?.arrayValue ?? []).compactMap(\.stringValue) { images[name] = image["sizeBytes"]?.intValue ?? 0 }
             }
             imageSizes = images
+            allowedPodNumber = allocatable[ResourceName.pods].value
         }
     }
 
@@ -80,7 +82,7 @@ public struct NodeInfo: Sendable {
     }
 
     /// The number of pods the node accepts (`allocatable.pods`).
-    public var allowedPodNumber: Int64 { allocatable[ResourceName.pods].value }
+    public var allowedPodNumber: Int64 { fixed.allowedPodNumber }
 
     /// Mutates the usage, copying it first when another NodeInfo shares it.
     mutating func mutateUsage(_ body: (inout Usage) -> Void) {

@@ -37,7 +37,9 @@ public final class SchedulerService: Sendable {
         self.client = client
         self.maxConcurrentBinds = max(1, maxConcurrentBinds)
         self.schedulerName = schedulerName
-        self.core = scheduler
+        var core = scheduler
+        core.keepPluginScores = false
+        self.core = core
         self.queue = queue
         self.flushInterval = flushInterval
         recorder = EventRecorder(client: client, component: schedulerName)

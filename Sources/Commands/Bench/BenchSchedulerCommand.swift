@@ -189,7 +189,8 @@ struct BenchSchedulerCommand: AsyncParsableCommand {
         let cache = SchedulerCache()
         let now = RFC3339.format(Date())
         for index in 1...options.count { cache.upsertNode(SimObjects.node(index: index, options: options, now: now)) }
-        let scheduler = Scheduler()
+        var scheduler = Scheduler()
+        scheduler.keepPluginScores = false  // as SchedulerService
         var next = 0
         let start = ContinuousClock.now
         for i in 0..<pods {
