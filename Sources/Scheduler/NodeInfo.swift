@@ -14,6 +14,8 @@ public struct NodeInfo: Sendable {
         let allocatable: ResourceList
         let imageSizes: [String: Int64]
         let allowedPodNumber: Int64
+        /// Allocatable cpu (millicores) and memory (bytes), for the resource scores.
+        let allocatableAmounts: CPUMemory
 
         init(node: JSONValue) {
             self.node = node
@@ -31,6 +33,7 @@ public struct NodeInfo: Sendable {
             }
             imageSizes = images
             allowedPodNumber = allocatable[ResourceName.pods].value
+            allocatableAmounts = CPUMemory(allocatable)
         }
     }
 
@@ -41,6 +44,10 @@ public struct NodeInfo: Sendable {
         var pods: [PodInfo] = []
         var usedPorts: [HostPort] = []
         var podsWithAffinity: [PodInfo] = []
+        /// The pods' cpu and memory requests as kube-scheduler sums them (per pod, in millicores and
+        /// bytes), plain and non-zero.
+        var requestedAmounts = CPUMemory()
+        var nonZeroAmounts = CPUMemory()
     }
 
     /// A box for `Usage`; only mutated while uniquely referenced (copy on write).
@@ -67,6 +74,9 @@ public struct NodeInfo: Sendable {
     public var nonZeroRequested: ResourceList { usageBox.value.nonZeroRequested }
     public var pods: [PodInfo] { usageBox.value.pods }
     public var usedPorts: [HostPort] { usageBox.value.usedPorts }
+    var allocatableAmounts: CPUMemory { fixed.allocatableAmounts }
+    var requestedAmounts: CPUMemory { usageBox.value.requestedAmounts }
+    var nonZeroAmounts: CPUMemory { usageBox.value.nonZeroAmounts }
     /// The pods that have pod affinity or anti-affinity terms (checked against every incoming pod).
     public var podsWithAffinity: [PodInfo] { usageBox.value.podsWithAffinity }
 
@@ -95,6 +105,8 @@ public struct NodeInfo: Sendable {
             usage.pods.append(pod)
             usage.requested += pod.requests
             usage.nonZeroRequested += pod.nonZeroRequests
+            usage.requestedAmounts += pod.requestAmounts
+            usage.nonZeroAmounts += pod.nonZeroAmounts
             usage.usedPorts += pod.hostPorts
             if pod.hasPodAffinityTerms { usage.podsWithAffinity.append(pod) }
         }
@@ -108,6 +120,8 @@ public struct NodeInfo: Sendable {
             let removed = usage.pods.remove(at: index)
             usage.requested -= removed.requests
             usage.nonZeroRequested -= removed.nonZeroRequests
+            usage.requestedAmounts -= removed.requestAmounts
+            usage.nonZeroAmounts -= removed.nonZeroAmounts
             usage.podsWithAffinity.removeAll { $0.key == pod.key }
             for port in removed.hostPorts {
                 if let i = usage.usedPorts.firstIndex(of: port) { usage.usedPorts.remove(at: i) }
@@ -132,5 +146,39 @@ public struct NodeInfo: Sendable {
         return nodes.map { node in
             NodeInfo(node: node, pods: byNode[node["metadata"]?["name"]?.stringValue ?? ""] ?? [])
         }
+    }
+}
+
+/// cpu in millicores and memory in bytes, as kube-scheduler's resource scores count them.
+struct CPUMemory: Sendable, Hashable {
+    var cpu: Int64 = 0
+    var memory: Int64 = 0
+
+    init() {}
+
+    init(_ list: ResourceList) {
+        cpu = list[ResourceName.cpu].milliValue
+        memory = list[ResourceName.memory].value
+    }
+
+    static func += (a: inout CPUMemory, b: CPUMemory) {
+        a.cpu += b.cpu
+        a.memory += b.memory
+    }
+
+    static func -= (a: inout CPUMemory, b: CPUMemory) {
+        a.cpu -= b.cpu
+        a.memory -= b.memory
+    }
+
+    static func + (a: CPUMemory, b: CPUMemory) -> CPUMemory {
+        var sum = a
+        sum += b
+        return sum
+    }
+
+    /// The amount of `resource` when it is cpu or memory.
+    func amount(_ resource: String) -> Int64? {
+        resource == ResourceName.cpu ? cpu : resource == ResourceName.memory ? memory : nil
     }
 }

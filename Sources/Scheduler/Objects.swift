@@ -240,6 +240,9 @@ public final class PodInfo: Sendable {
     /// The positive requests in the order NodeResourcesFit checks them: cpu, memory, ephemeral-storage,
     /// then the scalar (extended) resources by name.
     let fitRequests: [(name: String, quantity: Quantity)]
+    /// cpu (millicores) and memory (bytes) of `requests` and `nonZeroRequests`.
+    let requestAmounts: CPUMemory
+    let nonZeroAmounts: CPUMemory
 
     /// `defaultSpreadSelector` selects the pods of the same Services, ReplicaSets, StatefulSets and
     /// ReplicationControllers as this one; a pod without topologySpreadConstraints then gets the system
@@ -261,6 +264,8 @@ public final class PodInfo: Sendable {
         let requests = self.requests
         fitRequests = ([ResourceName.cpu, ResourceName.memory, ResourceName.ephemeralStorage] + requests.names.filter(ResourceName.isScalar))
             .map { ($0, requests[$0]) }.filter { $0.1.sign > 0 }
+        requestAmounts = CPUMemory(requests)
+        nonZeroAmounts = CPUMemory(nonZeroRequests)
         var ports: [HostPort] = []
         for container in spec["containers"]?.arrayValue ?? [] {
             for port in container["ports"]?.arrayValue ?? [] {
