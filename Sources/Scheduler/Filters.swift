@@ -87,12 +87,7 @@ struct NodeResourcesFitFilter: FilterPlugin {
     static func insufficientResources(_ pod: PodInfo, _ node: NodeInfo) -> [String] {
         var reasons: [String] = []
         if Int64(node.pods.count) + 1 > node.allowedPodNumber { reasons.append(FilterReason.tooManyPods) }
-        let request = pod.requests
-        let ordered = [ResourceName.cpu, ResourceName.memory, ResourceName.ephemeralStorage]
-            + request.names.filter(ResourceName.isScalar)
-        for resource in ordered {
-            let wanted = request[resource]
-            guard wanted.sign > 0 else { continue }
+        for (resource, wanted) in pod.fitRequests {
             if node.allocatable[resource] - node.requested[resource] < wanted {
                 reasons.append(FilterReason.insufficient(resource))
             }

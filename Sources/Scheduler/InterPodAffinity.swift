@@ -26,7 +26,10 @@ struct InterPodAffinityState: Sendable {
             && pod.preferredAffinity.isEmpty && pod.preferredAntiAffinity.isEmpty)
         podMatchesOwnAffinity = !pod.requiredAffinity.isEmpty
             && pod.requiredAffinity.allSatisfy { $0.matches(pod, namespaceLabels: namespaceLabels) }
-        for node in nodes {
+        // Only nodes with pods with affinity terms matter unless the incoming pod has terms (which
+        // spares copying every node for the common pod without any).
+        for i in nodes.indices where incomingTerms || !nodes[i].podsWithAffinity.isEmpty {
+            let node = nodes[i]
             // Existing pods' terms against the incoming pod.
             for existing in node.podsWithAffinity where existing.key != pod.key {
                 for term in existing.requiredAntiAffinity where term.matches(pod, namespaceLabels: namespaceLabels) {

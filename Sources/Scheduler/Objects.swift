@@ -237,6 +237,12 @@ public final class PodInfo: Sendable {
     public let isTerminating: Bool
     public let preemptionPolicy: String
     public let images: [String]
+    /// The positive requests in the order NodeResourcesFit checks them: cpu, memory, ephemeral-storage,
+    /// then the scalar (extended) resources by name.
+    let fitRequests: [(name: String, quantity: Quantity)]
+    /// cpu (millicores) and memory (bytes) of `requests` and `nonZeroRequests`.
+    let requestAmounts: CPUMemory
+    let nonZeroAmounts: CPUMemory
 
     /// `defaultSpreadSelector` selects the pods of the same Services, ReplicaSets, StatefulSets and
     /// ReplicationControllers as this one; a pod without topologySpreadConstraints then gets the system
@@ -255,6 +261,11 @@ public final class PodInfo: Sendable {
         nodeName = spec["nodeName"]?.stringValue ?? ""
         requests = PodRequests.compute(pod)
         nonZeroRequests = PodRequests.compute(pod, nonZero: true)
+        let requests = self.requests
+        fitRequests = ([ResourceName.cpu, ResourceName.memory, ResourceName.ephemeralStorage] + requests.names.filter(ResourceName.isScalar))
+            .map { ($0, requests[$0]) }.filter { $0.1.sign > 0 }
+        requestAmounts = CPUMemory(requests)
+        nonZeroAmounts = CPUMemory(nonZeroRequests)
         var ports: [HostPort] = []
         for container in spec["containers"]?.arrayValue ?? [] {
             for port in container["ports"]?.arrayValue ?? [] {

@@ -77,6 +77,9 @@ public struct Scheduler: Sendable {
     /// percentageOfNodesToScore: stop filtering once this share of the nodes (at least 100) is feasible;
     /// nil for Kubernetes' adaptive default (50% − 1% per 125 nodes, at least 5%), 100 for every node.
     public var percentageOfNodesToScore: Int?
+    /// Whether `NodeScore.plugins` is filled (the per-plugin breakdown, for inspection); the
+    /// scheduling service turns it off, needing only the totals.
+    public var keepPluginScores = true
     /// The selector of the pods that belong to the same Services, ReplicaSets, StatefulSets and
     /// ReplicationControllers as a pod (the union of their selectors), for the system default spreading
     /// of pods without topologySpreadConstraints; nil turns the defaults off.
@@ -180,12 +183,13 @@ public struct Scheduler: Sendable {
 
     /// Scores the feasible nodes with every score plugin.
     func score(_ state: CycleState, feasible: [NodeInfo], all: [NodeInfo]) -> [NodeScore] {
-        var result = feasible.map { NodeScore(name: $0.name, total: 0, plugins: [:]) }
-        for plugin in scorePlugins {
+        let plugins = scorePlugins
+        var result = feasible.map { NodeScore(name: $0.name, total: 0, plugins: Dictionary(minimumCapacity: keepPluginScores ? plugins.count : 0)) }
+        for plugin in plugins {
             let scores = plugin.scores(state, feasible: feasible, all: all)
             for i in result.indices {
                 let weighted = scores[i] * plugin.weight
-                result[i].plugins[plugin.name] = weighted
+                if keepPluginScores { result[i].plugins[plugin.name] = weighted }
                 result[i].total += weighted
             }
         }

@@ -11,8 +11,14 @@ struct LeastAllocatedScore: ScorePlugin {
         feasible.map { node in
             var total: Int64 = 0, weights: Int64 = 0
             for (resource, w) in resources {
-                let allocatable = Self.amount(node.allocatable[resource], resource)
-                let requested = Self.amount(node.nonZeroRequested[resource] + state.pod.nonZeroRequests[resource], resource)
+                let allocatable: Int64, requested: Int64
+                if let amount = node.allocatableAmounts.amount(resource) {
+                    allocatable = amount
+                    requested = (node.nonZeroAmounts + state.pod.nonZeroAmounts).amount(resource) ?? 0
+                } else {
+                    allocatable = Self.amount(node.allocatable[resource], resource)
+                    requested = Self.amount(node.nonZeroRequested[resource] + state.pod.nonZeroRequests[resource], resource)
+                }
                 var score: Int64 = 0
                 if allocatable > 0, requested <= allocatable {
                     score = (allocatable - requested) * Normalize.maxNodeScore / allocatable
@@ -39,11 +45,10 @@ struct BalancedAllocationScore: ScorePlugin {
     func scores(_ state: CycleState, feasible: [NodeInfo], all: [NodeInfo]) -> [Int64] {
         feasible.map { node in
             var fractions: [Double] = []
-            for resource in [ResourceName.cpu, ResourceName.memory] {
-                let allocatable = LeastAllocatedScore.amount(node.allocatable[resource], resource)
-                guard allocatable > 0 else { continue }
-                let requested = LeastAllocatedScore.amount(node.requested[resource] + state.pod.requests[resource], resource)
-                fractions.append(min(Double(requested) / Double(allocatable), 1))
+            let allocatable = node.allocatableAmounts
+            let requested = node.requestedAmounts + state.pod.requestAmounts
+            for (a, r) in [(allocatable.cpu, requested.cpu), (allocatable.memory, requested.memory)] where a > 0 {
+                fractions.append(min(Double(r) / Double(a), 1))
             }
             var std = 0.0
             if fractions.count == 2 {

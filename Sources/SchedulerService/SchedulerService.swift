@@ -27,13 +27,19 @@ public final class SchedulerService: Sendable {
     let pdbs: SharedInformer
     let flushInterval: Duration
     let nextStartIndex = Mutex(0)
+    /// Bindings in flight at most (each a pods/binding write).
+    let maxConcurrentBinds: Int
 
     public init(client: any APIClient, schedulerName: String = SchedulerService.defaultSchedulerName,
                 scheduler: Scheduler = Scheduler(), queue: SchedulingQueue = SchedulingQueue(),
-                factory: SharedInformerFactory? = nil, flushInterval: Duration = .milliseconds(100)) {
+                factory: SharedInformerFactory? = nil, flushInterval: Duration = .milliseconds(100),
+                maxConcurrentBinds: Int = 16) {
         self.client = client
+        self.maxConcurrentBinds = max(1, maxConcurrentBinds)
         self.schedulerName = schedulerName
-        self.core = scheduler
+        var core = scheduler
+        core.keepPluginScores = false
+        self.core = core
         self.queue = queue
         self.flushInterval = flushInterval
         recorder = EventRecorder(client: client, component: schedulerName)
@@ -76,8 +82,19 @@ public final class SchedulerService: Sendable {
             }
             group.addTask { [self] in
                 guard await factory.waitForCacheSync() else { return }
-                while let (key, cycle) = await queue.pop() {
-                    await scheduleOne(key: key, cycle: cycle)
+                // As kube-scheduler's binding cycle: the pod is assumed on its node and bound in the
+                // background while the next pod is scheduled, at most `maxConcurrentBinds` at a time.
+                await withTaskGroup(of: Void.self) { binds in
+                    var binding = 0
+                    while let (key, cycle) = await queue.pop() {
+                        guard let bind = await scheduleOne(key: key, cycle: cycle) else { continue }
+                        if binding >= maxConcurrentBinds {
+                            await binds.next()
+                            binding -= 1
+                        }
+                        binds.addTask(operation: bind)
+                        binding += 1
+                    }
                 }
             }
             await group.next()
@@ -171,37 +188,30 @@ public final class SchedulerService: Sendable {
 
     // MARK: Scheduling
 
-    /// One scheduling cycle: decide, then bind, or report why not (and preempt).
-    func scheduleOne(key: String, cycle: UInt64) async {
+    /// One scheduling cycle: decide and assume the pod on its node, answering its binding cycle to run
+    /// (in the background); or report why no node fits (and preempt), answering nil.
+    func scheduleOne(key: String, cycle: UInt64) async -> (@Sendable () async -> Void)? {
         let (namespace, name) = Indexer.split(key)
         guard let pod = pods.lister.get(namespace: namespace, name: name), isPending(pod) else {
             await queue.delete(key)
             await queue.done(key)
-            return
+            return nil
         }
-        let snapshot = cache.snapshot()
+        // Being bound already (assumed; the informer has not reported the binding yet): its binding
+        // cycle finishes the pod's turn.
+        if cache.isAssumed(key) { return nil }
         let start = nextStartIndex.withLock { $0 }
-        let result = core.schedule(pod: pod, nodes: snapshot, pdbs: pdbs.lister.list(), startIndex: start)
+        // The snapshot is released before the pod is assumed, so that the cache updates its nodes in
+        // place rather than copying them.
+        let (result, nodeCount) = { [self] in
+            let snapshot = cache.snapshot()
+            return (core.schedule(pod: pod, nodes: snapshot, pdbs: pdbs.lister.list(), startIndex: start), snapshot.count)
+        }()
         switch result {
         case .scheduled(let node, _, let evaluated):
-            nextStartIndex.withLock { $0 = snapshot.isEmpty ? 0 : ($0 + evaluated) % snapshot.count }
+            nextStartIndex.withLock { $0 = nodeCount == 0 ? 0 : ($0 + evaluated) % nodeCount }
             cache.assume(pod, node: node)
-            do throws(StatusError) {
-                try await client.bind(namespace: namespace, pod: name, node: node, uid: pod.uid.isEmpty ? nil : pod.uid)
-                await queue.done(key)
-                record(pod, type: .normal, reason: "Scheduled",
-                                      message: "Successfully assigned \(namespace)/\(name) to \(node)")
-            } catch {
-                cache.removePod(key: key)
-                if error.isNotFound {
-                    await queue.delete(key)
-                    await queue.done(key)
-                    return
-                }
-                record(pod, type: .warning, reason: "FailedScheduling",
-                                      message: "Binding rejected: \(error.message)")
-                await queue.failed(key, cycle: cycle, unschedulable: false)
-            }
+            return { [self] in await bind(pod, key: key, node: node, cycle: cycle) }
         case .unschedulable(let fitError):
             if let candidate = fitError.preemption {
                 await preempt(pod, for: candidate)
@@ -209,6 +219,27 @@ public final class SchedulerService: Sendable {
             await reportUnschedulable(pod, message: fitError.message, nominatedNode: fitError.preemption?.nodeName)
             // A pod that preempted is retried once its victims are gone (their deletion moves it).
             await queue.failed(key, cycle: cycle, unschedulable: true)
+            return nil
+        }
+    }
+
+    /// The binding cycle: pods/binding, then the Scheduled event; on failure the assumed pod is
+    /// forgotten and the pod backs off.
+    func bind(_ pod: JSONValue, key: String, node: String, cycle: UInt64) async {
+        let (namespace, name) = Indexer.split(key)
+        do throws(StatusError) {
+            try await client.bind(namespace: namespace, pod: name, node: node, uid: pod.uid.isEmpty ? nil : pod.uid)
+            await queue.done(key)
+            record(pod, type: .normal, reason: "Scheduled", message: "Successfully assigned \(namespace)/\(name) to \(node)")
+        } catch {
+            cache.removePod(key: key)
+            if error.isNotFound {
+                await queue.delete(key)
+                await queue.done(key)
+                return
+            }
+            record(pod, type: .warning, reason: "FailedScheduling", message: "Binding rejected: \(error.message)")
+            await queue.failed(key, cycle: cycle, unschedulable: false)
         }
     }
 

@@ -6,7 +6,8 @@ import StorageSQLite
 /// `swiftlet bench`: starts a server from this binary on a scratch directory and measures it against a
 /// raw SQLite baseline taken in the same run. Prints one line per figure.
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure the API server and storage.")
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure the API server and storage.",
+                                                    subcommands: [BenchSchedulerCommand.self])
 
     @Option(help: "Objects in the LIST benchmark.")
     var listObjects = 10_000
@@ -23,8 +24,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Rows inserted by the one-row-per-transaction SQLite baseline (the batched one inserts 25×).")
     var sqliteRows = 2_000
 
-    @Option(help: "Port for the benchmarked server.")
-    var port = 16443
+    @OptionGroup var server: BenchPortOption
+
+    var port: Int { server.port ?? 16443 }
 
     func run() async throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-bench-\(getpid())").path
@@ -72,13 +74,21 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
 /// The figures of one run, printed as `name value unit` lines.
 struct BenchReport {
     var lines: [(String, Double, String)] = []
-    mutating func add(_ name: String, _ value: Double, unit: String) {
+    /// `note` replaces the value in the printed line (e.g. "not reached"); the JSON then has null.
+    mutating func add(_ name: String, _ value: Double, unit: String, note: String? = nil) {
         lines.append((name, value, unit))
         let padded = name.count < 44 ? name + String(repeating: " ", count: 44 - name.count) : name
-        Swift.print("\(padded) \(String(format: "%12.1f", value)) \(unit)")
+        Swift.print("\(padded) \(note ?? String(format: "%12.1f", value) + " " + unit)")
     }
     func print() {
-        let json = lines.map { "\"\($0.0)\": \(String(format: "%.2f", $0.1))" }.joined(separator: ", ")
+        let json = lines.map { "\"\($0.0)\": \($0.1.isFinite ? String(format: "%.2f", $0.1) : "null")" }.joined(separator: ", ")
         Swift.print("{\(json)}")
     }
+}
+
+/// `--port`: where the benchmarked server listens (16443 for `bench`, 16444 for `bench scheduler`).
+/// An option group of both commands, so that `--port` given after `scheduler` reaches the subcommand.
+struct BenchPortOption: ParsableArguments {
+    @Option(help: "Port for the benchmarked server.")
+    var port: Int?
 }
