@@ -268,7 +268,7 @@ import Testing
 
     @Test func statusUpdateConflictIsRetried() async throws {
         let cluster = try await TestCluster()
-        let conflicting = ConflictingClient(base: cluster.client, statusConflicts: ["daemonsets": 2])
+        let conflicting = WorkloadConflictingClient(base: cluster.client, statusConflicts: ["daemonsets": 2])
         let context = ControllerContext(client: conflicting)
         _ = try await cluster.client.create(.nodes, object: node("n1"))
         _ = try await cluster.client.create(.daemonSets, namespace: Self.ns, object: daemonSet())

@@ -6,7 +6,7 @@ import Synchronization
 
 /// A client that fails chosen writes once with 409 Conflict (as a concurrent writer would make them
 /// fail), otherwise passing everything to `base`.
-final class ConflictingClient: APIClient, Sendable {
+final class WorkloadConflictingClient: APIClient, Sendable {
     let base: any APIClient
     /// Status updates of these resources still to fail.
     let statusConflicts: Mutex<[String: Int]>

@@ -19,7 +19,7 @@ import Testing
         let client = cluster.client
         let task = cluster.start(DisruptionController(context: cluster.context))
         defer { task.cancel() }
-        for index in 1...3 { try await Fixtures.runPod(client, Fixtures.pod("web-\(index)"), ip: "10.42.0.\(index)", ready: index < 3) }
+        for index in 1...3 { try await NodeFixtures.runPod(client, NodeFixtures.pod("web-\(index)"), ip: "10.42.0.\(index)", ready: index < 3) }
         _ = try await client.create(.podDisruptionBudgets, namespace: "default", object: budget("pdb", "minAvailable", 1))
         var current: JSONValue?
         #expect(await eventually {
@@ -64,7 +64,7 @@ import Testing
             "apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": ["name": "web", "namespace": "default"],
             "spec": ["replicas": 4, "selector": ["matchLabels": ["app": "web"]], "template": template]])
         let owner = OwnerReferences.makeControllerRef(to: replicaSet, apiVersion: "apps/v1", kind: "ReplicaSet")
-        for index in 1...3 { try await Fixtures.runPod(client, Fixtures.pod("web-\(index)", owner: owner), ip: "10.42.0.\(index)", ready: true) }
+        for index in 1...3 { try await NodeFixtures.runPod(client, NodeFixtures.pod("web-\(index)", owner: owner), ip: "10.42.0.\(index)", ready: true) }
         _ = try await client.create(.podDisruptionBudgets, namespace: "default", object: budget("pdb", "maxUnavailable", "50%"))
         var current: JSONValue?
         #expect(await eventually {
@@ -80,7 +80,7 @@ import Testing
         let client = cluster.client
         let task = cluster.start(DisruptionController(context: cluster.context))
         defer { task.cancel() }
-        for index in 1...2 { try await Fixtures.runPod(client, Fixtures.pod("web-\(index)"), ip: "10.42.0.\(index)", ready: true) }
+        for index in 1...2 { try await NodeFixtures.runPod(client, NodeFixtures.pod("web-\(index)"), ip: "10.42.0.\(index)", ready: true) }
         _ = try await client.create(.podDisruptionBudgets, namespace: "default", object: budget("pdb", "maxUnavailable", 1))
         var current: JSONValue?
         #expect(await eventually {

@@ -14,11 +14,11 @@ import Testing
         let client = cluster.client
         let task = cluster.start(EndpointsController(context: cluster.context))
         defer { task.cancel() }
-        _ = try await client.create(.services, namespace: "default", object: Fixtures.service("web"))
-        let ready = try await Fixtures.runPod(client, Fixtures.pod("web-1"), ip: "10.42.0.5", ready: true)
-        var notReady = try await Fixtures.runPod(client, Fixtures.pod("web-2", node: "n2"), ip: "10.42.1.7", ready: false)
-        try await Fixtures.runPod(client, Fixtures.pod("other", labels: ["app": "db"]), ip: "10.42.0.9", ready: true)
-        try await Fixtures.runPod(client, Fixtures.pod("no-ip"), ip: nil, ready: false)
+        _ = try await client.create(.services, namespace: "default", object: NodeFixtures.service("web"))
+        let ready = try await NodeFixtures.runPod(client, NodeFixtures.pod("web-1"), ip: "10.42.0.5", ready: true)
+        var notReady = try await NodeFixtures.runPod(client, NodeFixtures.pod("web-2", node: "n2"), ip: "10.42.1.7", ready: false)
+        try await NodeFixtures.runPod(client, NodeFixtures.pod("other", labels: ["app": "db"]), ip: "10.42.0.9", ready: true)
+        try await NodeFixtures.runPod(client, NodeFixtures.pod("no-ip"), ip: nil, ready: false)
 
         var endpoints: JSONValue?
         #expect(await eventually {
@@ -31,7 +31,7 @@ import Testing
         #expect(address?["nodeName"] == "n1")
         #expect(address?["targetRef"] == ["kind": "Pod", "namespace": "default", "name": "web-1", "uid": .string(ready.uid)])
 
-        _ = try await Fixtures.setStatus(client, &notReady, ip: "10.42.1.7", ready: true)
+        _ = try await NodeFixtures.setStatus(client, &notReady, ip: "10.42.1.7", ready: true)
         #expect(await eventually {
             endpoints = try? await client.get(.endpoints, namespace: "default", name: "web")
             return addresses(endpoints, "addresses") == ["10.42.0.5", "10.42.1.7"] && addresses(endpoints, "notReadyAddresses").isEmpty
@@ -58,9 +58,9 @@ import Testing
         let client = cluster.client
         let task = cluster.start(EndpointsController(context: cluster.context))
         defer { task.cancel() }
-        _ = try await client.create(.services, namespace: "default", object: Fixtures.service("manual", selector: nil))
-        _ = try await client.create(.services, namespace: "default", object: Fixtures.service("web"))
-        try await Fixtures.runPod(client, Fixtures.pod("web-1"), ip: "10.42.0.5", ready: true)
+        _ = try await client.create(.services, namespace: "default", object: NodeFixtures.service("manual", selector: nil))
+        _ = try await client.create(.services, namespace: "default", object: NodeFixtures.service("web"))
+        try await NodeFixtures.runPod(client, NodeFixtures.pod("web-1"), ip: "10.42.0.5", ready: true)
         #expect(await eventually { (try? await client.get(.endpoints, namespace: "default", name: "web")) != nil })
         #expect((try? await client.get(.endpoints, namespace: "default", name: "manual")) == nil)
     }
@@ -70,10 +70,10 @@ import Testing
         let client = cluster.client
         let task = cluster.start(EndpointsController(context: cluster.context))
         defer { task.cancel() }
-        var service = Fixtures.service("web", ports: [["name": "http", "port": 80, "targetPort": 9000]], headless: true)
+        var service = NodeFixtures.service("web", ports: [["name": "http", "port": 80, "targetPort": 9000]], headless: true)
         service[key: "spec", "publishNotReadyAddresses"] = true
         _ = try await client.create(.services, namespace: "default", object: service)
-        try await Fixtures.runPod(client, Fixtures.pod("web-1"), ip: "10.42.0.5", ready: false)
+        try await NodeFixtures.runPod(client, NodeFixtures.pod("web-1"), ip: "10.42.0.5", ready: false)
         var endpoints: JSONValue?
         #expect(await eventually {
             endpoints = try? await client.get(.endpoints, namespace: "default", name: "web")
@@ -95,13 +95,13 @@ import Testing
         let client = cluster.client
         let task = cluster.start(EndpointSliceController(context: cluster.context))
         defer { task.cancel() }
-        let service = try await client.create(.services, namespace: "default", object: Fixtures.service("web"))
+        let service = try await client.create(.services, namespace: "default", object: NodeFixtures.service("web"))
         // No pods yet: one empty slice.
         #expect(await eventually { await slices(client, "web").count == 1 })
         #expect(await slices(client, "web").first?["endpoints"]?.arrayValue?.isEmpty ?? true)
 
-        try await Fixtures.runPod(client, Fixtures.pod("web-1"), ip: "10.42.0.5", ready: true)
-        try await Fixtures.runPod(client, Fixtures.pod("web-2"), ip: "10.42.0.6", ready: false)
+        try await NodeFixtures.runPod(client, NodeFixtures.pod("web-1"), ip: "10.42.0.5", ready: true)
+        try await NodeFixtures.runPod(client, NodeFixtures.pod("web-2"), ip: "10.42.0.6", ready: false)
         var slice: JSONValue?
         #expect(await eventually {
             let all = await slices(client, "web")
@@ -129,9 +129,9 @@ import Testing
     @Test func atMostOneHundredEndpointsPerSlice() async throws {
         let cluster = try await TestCluster()
         let client = cluster.client
-        _ = try await client.create(.services, namespace: "default", object: Fixtures.service("big"))
+        _ = try await client.create(.services, namespace: "default", object: NodeFixtures.service("big"))
         for index in 0..<150 {
-            try await Fixtures.runPod(client, Fixtures.pod("big-\(index)"), ip: "10.42.\(index / 200).\(index % 200 + 2)", ready: true)
+            try await NodeFixtures.runPod(client, NodeFixtures.pod("big-\(index)"), ip: "10.42.\(index / 200).\(index % 200 + 2)", ready: true)
         }
         let task = cluster.start(EndpointSliceController(context: cluster.context))
         defer { task.cancel() }

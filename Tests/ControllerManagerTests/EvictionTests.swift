@@ -19,7 +19,7 @@ import Testing
     @Test func budgetNotYetProcessedRefusesEviction() async throws {
         let cluster = try await TestCluster()
         let client = cluster.client
-        try await Fixtures.runPod(client, Fixtures.pod("web-1"), ip: "10.42.0.1", ready: true)
+        try await NodeFixtures.runPod(client, NodeFixtures.pod("web-1"), ip: "10.42.0.1", ready: true)
         _ = try await client.create(.podDisruptionBudgets, namespace: "default", object: budget("pdb"))
         let error = await evictionError(client, "web-1")
         #expect(error?.code == 429)
@@ -30,7 +30,7 @@ import Testing
     @Test func allowedEvictionIsRecordedInTheBudget() async throws {
         let cluster = try await TestCluster()
         let client = cluster.client
-        try await Fixtures.runPod(client, Fixtures.pod("web-1"), ip: "10.42.0.1", ready: true)
+        try await NodeFixtures.runPod(client, NodeFixtures.pod("web-1"), ip: "10.42.0.1", ready: true)
         var pdb = try await client.create(.podDisruptionBudgets, namespace: "default", object: budget("pdb"))
         pdb["status"] = ["observedGeneration": 1, "currentHealthy": 2, "desiredHealthy": 1, "disruptionsAllowed": 1, "expectedPods": 2]
         _ = try await client.updateStatus(.podDisruptionBudgets, namespace: "default", object: pdb)
@@ -43,8 +43,8 @@ import Testing
     @Test func twoBudgetsOrAPendingPod() async throws {
         let cluster = try await TestCluster()
         let client = cluster.client
-        try await Fixtures.runPod(client, Fixtures.pod("web-1"), ip: "10.42.0.1", ready: true)
-        _ = try await client.create(.pods, namespace: "default", object: Fixtures.pod("pending", node: nil))
+        try await NodeFixtures.runPod(client, NodeFixtures.pod("web-1"), ip: "10.42.0.1", ready: true)
+        _ = try await client.create(.pods, namespace: "default", object: NodeFixtures.pod("pending", node: nil))
         _ = try await client.create(.podDisruptionBudgets, namespace: "default", object: budget("one"))
         _ = try await client.create(.podDisruptionBudgets, namespace: "default", object: budget("two"))
         let error = await evictionError(client, "web-1")

@@ -48,14 +48,14 @@ import Testing
         try await registerNode(client, "n2", at: clock.now())
         let unreachable = "node.kubernetes.io/unreachable"
         // A toleration of unreachable that does not match it (another value): admission adds none.
-        let untolerated = Fixtures.pod("untolerated", tolerations: [["key": .string(unreachable), "operator": "Equal", "value": "x",
+        let untolerated = NodeFixtures.pod("untolerated", tolerations: [["key": .string(unreachable), "operator": "Equal", "value": "x",
                                                                       "effect": "NoExecute"]])
         // Created through the API: DefaultTolerationSeconds gives them 300 s.
-        let defaulted = Fixtures.pod("defaulted")
-        let short = Fixtures.pod("short", tolerations: [["key": .string(unreachable), "operator": "Exists", "effect": "NoExecute",
+        let defaulted = NodeFixtures.pod("defaulted")
+        let short = NodeFixtures.pod("short", tolerations: [["key": .string(unreachable), "operator": "Exists", "effect": "NoExecute",
                                                           "tolerationSeconds": 30]])
-        let forever = Fixtures.pod("forever", tolerations: [["key": .string(unreachable), "operator": "Exists", "effect": "NoExecute"]])
-        for pod in [untolerated, defaulted, short, forever] { try await Fixtures.runPod(client, pod, ip: "10.42.0.2", ready: true) }
+        let forever = NodeFixtures.pod("forever", tolerations: [["key": .string(unreachable), "operator": "Exists", "effect": "NoExecute"]])
+        for pod in [untolerated, defaulted, short, forever] { try await NodeFixtures.runPod(client, pod, ip: "10.42.0.2", ready: true) }
         let stored = try await client.get(.pods, namespace: "default", name: "defaulted")
         #expect((stored["spec"]?["tolerations"]?.arrayValue ?? []).count == 2)
 

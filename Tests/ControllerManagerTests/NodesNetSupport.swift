@@ -4,7 +4,7 @@ import Foundation
 import Synchronization
 
 /// Objects the node, endpoints and disruption controller tests create.
-enum Fixtures {
+enum NodeFixtures {
     static func pod(_ name: String, namespace: String = "default", labels: [String: String] = ["app": "web"], node: String? = "n1",
                     ports: [JSONValue] = [["name": "http", "containerPort": 8080]], tolerations: [JSONValue]? = nil,
                     owner: JSONValue? = nil) -> JSONValue {

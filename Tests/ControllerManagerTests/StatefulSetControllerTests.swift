@@ -275,7 +275,7 @@ import Testing
 
     @Test func statusConflictIsRetriedAndExpectationsPreventDoubleCreates() async throws {
         let cluster = try await TestCluster()
-        let conflicting = ConflictingClient(base: cluster.client, statusConflicts: ["statefulsets": 2])
+        let conflicting = WorkloadConflictingClient(base: cluster.client, statusConflicts: ["statefulsets": 2])
         let context = ControllerContext(client: conflicting)
         let now = Mutex(ContinuousClock.now)
         let expectations = Expectations(timeout: .seconds(300), clock: { now.withLock { $0 } })

@@ -12,7 +12,7 @@ import Testing
         let context = ControllerContext(client: conflicting, informers: cluster.context.informers)
         let task = cluster.start(DisruptionController(context: context))
         defer { task.cancel() }
-        for index in 1...2 { try await Fixtures.runPod(cluster.client, Fixtures.pod("web-\(index)"), ip: "10.42.0.\(index)", ready: true) }
+        for index in 1...2 { try await NodeFixtures.runPod(cluster.client, NodeFixtures.pod("web-\(index)"), ip: "10.42.0.\(index)", ready: true) }
         _ = try await cluster.client.create(.podDisruptionBudgets, namespace: "default", object: [
             "apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": ["name": "pdb", "namespace": "default"],
             "spec": ["minAvailable": 1, "selector": ["matchLabels": ["app": "web"]]]])
@@ -28,9 +28,9 @@ import Testing
         let context = ControllerContext(client: conflicting, informers: cluster.context.informers)
         let task = cluster.start(EndpointsController(context: context))
         defer { task.cancel() }
-        _ = try await cluster.client.create(.services, namespace: "default", object: Fixtures.service("web"))
+        _ = try await cluster.client.create(.services, namespace: "default", object: NodeFixtures.service("web"))
         #expect(await eventually { (try? await cluster.client.get(.endpoints, namespace: "default", name: "web")) != nil })
-        try await Fixtures.runPod(cluster.client, Fixtures.pod("web-1"), ip: "10.42.0.5", ready: true)
+        try await NodeFixtures.runPod(cluster.client, NodeFixtures.pod("web-1"), ip: "10.42.0.5", ready: true)
         #expect(await eventually {
             let endpoints = try? await cluster.client.get(.endpoints, namespace: "default", name: "web")
             return endpoints?["subsets"]?.arrayValue?.first?["addresses"]?.arrayValue?.first?["ip"] == "10.42.0.5"
