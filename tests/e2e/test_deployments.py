@@ -228,3 +228,46 @@ def test_progress_deadline_exceeded(cluster, ns):
     cp = server.kubectl("-n", ns, "rollout", "status", "deployment/stuck", "--timeout=30s", timeout=60)
     assert cp.returncode != 0, show(cp)
     assert 'deployment "stuck" exceeded its progress deadline' in cp.stderr, show(cp)
+
+
+def _owned(server, ns, selector):
+    rs = _json(server, "-n", ns, "get", "replicasets", "-l", selector)["items"]
+    pods = _json(server, "-n", ns, "get", "pods", "-l", selector)["items"]
+    return rs, pods
+
+
+def test_deleting_a_deployment_cascades(cluster, ns):
+    """Background (kubectl's default) removes the ReplicaSets and pods the controllers made; Orphan
+    leaves them, without the owner reference; Foreground keeps the Deployment (foregroundDeletion
+    finalizer) until its dependents are gone."""
+    server = cluster
+    for name in ("bg", "orphan", "fg"):
+        _apply(server, ns, _deployment(name, replicas=2))
+    for name in ("bg", "orphan", "fg"):
+        _rollout_status(server, ns, name)
+
+    ok(server.kubectl("-n", ns, "delete", "deployment", "bg"))
+    wait_until(lambda: _owned(server, ns, "app=bg") == ([], []), timeout=30, msg="bg's ReplicaSets and pods gone")
+
+    ok(server.kubectl("-n", ns, "delete", "deployment", "orphan", "--cascade=orphan"))
+    wait_until(lambda: not _json(server, "-n", ns, "get", "deployments")["items"]
+               or all(d["metadata"]["name"] != "orphan" for d in _json(server, "-n", ns, "get", "deployments")["items"]),
+               timeout=30, msg="orphan deployment gone")
+    rs, pods = _owned(server, ns, "app=orphan")
+    assert len(rs) == 1 and not rs[0]["metadata"].get("ownerReferences"), rs
+    assert len([p for p in pods if not p["metadata"].get("deletionTimestamp")]) == 2, pods
+    assert all(p["metadata"]["ownerReferences"][0]["name"] == rs[0]["metadata"]["name"] for p in pods)
+
+    # A finalizer on one pod holds the foreground deletion until it is removed.
+    pod = _json(server, "-n", ns, "get", "pods", "-l", "app=fg")["items"][0]["metadata"]["name"]
+    ok(server.kubectl("-n", ns, "patch", "pod", pod, "--type=merge", "-p", '{"metadata":{"finalizers":["e2e.swiftlet.dev/hold"]}}'))
+    ok(server.kubectl("-n", ns, "delete", "deployment", "fg", "--cascade=foreground", "--wait=false"))
+    held = _json(server, "-n", ns, "get", "deployment", "fg")
+    assert held["metadata"].get("deletionTimestamp") and "foregroundDeletion" in held["metadata"]["finalizers"], held["metadata"]
+    wait_until(lambda: [p["metadata"]["name"] for p in _json(server, "-n", ns, "get", "pods", "-l", "app=fg")["items"]] == [pod],
+               timeout=30, msg="only the held pod left")
+    assert ok(server.kubectl("-n", ns, "get", "deployment", "fg"))
+    ok(server.kubectl("-n", ns, "patch", "pod", pod, "--type=merge", "-p", '{"metadata":{"finalizers":null}}'))
+    wait_until(lambda: server.kubectl("-n", ns, "get", "deployment", "fg").returncode != 0, timeout=30,
+               msg="fg deployment gone after its dependents")
+    assert _owned(server, ns, "app=fg") == ([], [])
