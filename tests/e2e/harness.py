@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -420,3 +421,48 @@ def ok(cp: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
 def fails(cp: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
     assert cp.returncode != 0, "expected kubectl to fail\n" + show(cp)
     return cp
+
+
+# ----------------------------------------------------------------------------- simulated nodes
+def start_sim(server: "Server", count: int, prefix: str = "sim-", extra_args: list[str] | None = None) -> subprocess.Popen:
+    """`swiftlet sim-nodes` against `server`, logging beside the server's log."""
+    log = open(server.workdir / f"sim-nodes-{prefix}.log", "ab", buffering=0)
+    proc = subprocess.Popen(
+        [str(require_binary()), "sim-nodes", "--kubeconfig", str(server.kubeconfig), "--count", str(count),
+         "--prefix", prefix, *(extra_args or [])],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=str(server.workdir),
+    )
+    proc.log = log
+    return proc
+
+
+def stop_sim(proc: subprocess.Popen | None) -> None:
+    """SIGKILL a simulator we started (by PID) and reap it."""
+    if proc is None:
+        return
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    proc.log.close()
+
+
+def ready_node_count(server: "Server") -> int:
+    nodes = json.loads(server.kubectl("get", "nodes", "-o", "json").stdout or "{}").get("items", [])
+    return sum(1 for n in nodes
+               if any(c["type"] == "Ready" and c["status"] == "True" for c in n.get("status", {}).get("conditions", [])))
+
+
+@contextmanager
+def sim_cluster(tmp_path_factory, name: str, count: int = 3, server_args: list[str] | None = None):
+    """A server of its own with `count` simulated nodes, all Ready before it is yielded."""
+    server = Server(tmp_path_factory.mktemp(name), name=name, extra_args=server_args)
+    sim = None
+    try:
+        server.start()
+        sim = start_sim(server, count)
+        wait_until(lambda: ready_node_count(server) == count, timeout=60, msg=f"{count} Ready nodes")
+        yield server
+    finally:
+        stop_sim(sim)
+        server.stop()
+        server.kill()

@@ -2,35 +2,19 @@
 endpoints and disruption e2e tests (the `cluster` fixture of test_sim_nodes.py, with fast heartbeats)."""
 
 import json
-import os
-import signal
-import subprocess
 from contextlib import contextmanager
 
 import yaml
 
-from harness import Server, ok, require_binary
+from harness import Server, ok, stop_sim  # noqa: F401 (stop_sim is re-exported)
+from harness import start_sim as harness_start_sim
 
 GRACE_SECONDS = 5
 
 
 def start_sim(server, count, prefix="sim-"):
-    log = open(server.workdir / f"sim-nodes-{prefix}.log", "ab", buffering=0)
-    proc = subprocess.Popen(
-        [str(require_binary()), "sim-nodes", "--kubeconfig", str(server.kubeconfig), "--count", str(count),
-         "--prefix", prefix, "--lease-interval-seconds", "1"],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=str(server.workdir),
-    )
-    proc.log = log
-    return proc
-
-
-def stop_sim(proc):
-    if proc is not None and proc.poll() is None:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    if proc is not None:
-        proc.log.close()
+    """A simulator with 1-second Lease heartbeats (the grace period here is short)."""
+    return harness_start_sim(server, count, prefix=prefix, extra_args=["--lease-interval-seconds", "1"])
 
 
 @contextmanager

@@ -13,37 +13,13 @@ import pytest
 import yaml
 
 from conftest import parse_table
-from harness import Server, ok, require_binary, show, unique, wait_until
+from harness import ok, require_binary, show, unique, wait_until, sim_cluster
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    binary = require_binary()
-    server = Server(tmp_path_factory.mktemp("dssts"), name="dssts")
-    sim = None
-    log = None
-    try:
-        server.start()
-        log = open(server.workdir / "sim-nodes.log", "ab", buffering=0)
-        sim = subprocess.Popen(
-            [str(binary), "sim-nodes", "--kubeconfig", str(server.kubeconfig), "--count", "3"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=str(server.workdir),
-        )
-
-        def ready():
-            rows = parse_table(server.kubectl("get", "nodes").stdout)
-            return len(rows) == 3 and all(r["STATUS"] == "Ready" for r in rows)
-
-        wait_until(ready, timeout=60, msg="3 Ready nodes")
+    with sim_cluster(tmp_path_factory, "dssts") as server:
         yield server
-    finally:
-        if sim is not None and sim.poll() is None:
-            os.kill(sim.pid, signal.SIGKILL)
-            sim.wait(timeout=10)
-        if log is not None:
-            log.close()
-        server.stop()
-        server.kill()
 
 
 def _json(server, *args):

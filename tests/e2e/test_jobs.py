@@ -3,42 +3,19 @@
 real kubectl."""
 
 import json
-import os
-import signal
-import subprocess
 import time
 
 import pytest
 import yaml
 
 from conftest import parse_table
-from harness import Server, ok, require_binary, show, unique, wait_until
+from harness import ok, show, unique, wait_until, sim_cluster
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    binary = require_binary()
-    server = Server(tmp_path_factory.mktemp("jobs"), name="jobs")
-    sim = None
-    log = None
-    try:
-        server.start()
-        log = open(server.workdir / "sim-nodes.log", "ab", buffering=0)
-        sim = subprocess.Popen(
-            [str(binary), "sim-nodes", "--kubeconfig", str(server.kubeconfig), "--count", "3"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=str(server.workdir),
-        )
-        wait_until(lambda: len([r for r in parse_table(server.kubectl("get", "nodes").stdout) if r["STATUS"] == "Ready"]) == 3,
-                   timeout=60, msg="3 Ready nodes")
+    with sim_cluster(tmp_path_factory, "jobs") as server:
         yield server
-    finally:
-        if sim is not None and sim.poll() is None:
-            os.kill(sim.pid, signal.SIGKILL)
-            sim.wait(timeout=10)
-        if log is not None:
-            log.close()
-        server.stop()
-        server.kill()
 
 
 def _json(server, *args):
