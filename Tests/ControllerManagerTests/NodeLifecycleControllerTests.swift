@@ -83,8 +83,14 @@ import Testing
         let forePod = try await client.get(.pods, namespace: "default", name: "forever")
         #expect(forePod["status"]?["conditions"]?.arrayValue?.first { $0["type"] == "Ready" }?["status"] == "False")
         #expect(await exists(client, "short"))
-        clock.advance(31)
-        #expect(await eventually { !(await exists(client, "short")) })
+        // The countdown starts when the controller first sees the pod under the taint, which may be
+        // just after an advance on a loaded machine: advance again (well short of the 300 s) if so.
+        var shortGone = false
+        for _ in 0..<3 where !shortGone {
+            clock.advance(31)
+            shortGone = await eventually(timeout: .seconds(4)) { !(await exists(client, "short")) }
+        }
+        #expect(shortGone)
         #expect(await exists(client, "defaulted"))
         clock.advance(300)
         #expect(await eventually { !(await exists(client, "defaulted")) })
