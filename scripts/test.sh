@@ -17,7 +17,13 @@ echo "== build (debug, once for every test)"
 swift build --build-tests 2>&1 | tail -n 5
 
 echo "== unit and conformance tests"
-swift test --skip-build --parallel 2>&1 | tail -n 40
+unit_log="$(mktemp)"
+swift test --skip-build --parallel >"$unit_log" 2>&1 && unit_status=0 || unit_status=$?
+tail -n 40 "$unit_log"
+# Every failure in full (the tail alone can miss which test failed).
+grep -E "✘|recorded an issue" "$unit_log" || true
+rm -f "$unit_log"
+[ "$unit_status" -eq 0 ] || exit "$unit_status"
 
 echo "== end-to-end tests"
 SWIFTLET_BIN="$PWD/.build/debug/swiftlet" python3 -m pytest -q tests/e2e
