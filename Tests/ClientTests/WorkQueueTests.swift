@@ -112,6 +112,21 @@ import Testing
         #expect(clock.now - start >= .milliseconds(50))
     }
 
+    @Test func repeatedAddAfterKeepsTheEarliestTimerOnly() async throws {
+        let queue = WorkQueue<String>()
+        let clock = ContinuousClock()
+        let start = clock.now
+        for _ in 0..<100 { await queue.addAfter("k", delay: .seconds(300)) }
+        #expect(await queue.delayedCount == 1)
+        // An earlier deadline still wins.
+        await queue.addAfter("k", delay: .milliseconds(30))
+        #expect(await queue.get() == "k")
+        #expect(clock.now - start >= .milliseconds(30))
+        #expect(clock.now - start < .seconds(10))
+        await queue.done("k")
+        #expect(await queue.delayedCount == 0)
+    }
+
     @Test func shutDownHandsOutWhatIsQueuedThenNil() async {
         let queue = WorkQueue<String>()
         await queue.add("a")

@@ -17,6 +17,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     private var waiters: [(id: Int, continuation: CheckedContinuation<Key?, Never>)] = []
     private var nextWaiterID = 0
     private var delayed: [Int: Task<Void, Never>] = [:]
+    private var dueTimes: [Key: ContinuousClock.Instant] = [:]
     private var nextDelayedID = 0
     private var shuttingDown = false
     private var drainWaiters: [CheckedContinuation<Void, Never>] = []
@@ -100,25 +101,33 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         }
     }
 
-    /// Adds `key` after `delay`.
+    /// Adds `key` after `delay`. A key already due at or before then is not scheduled again (a
+    /// controller re-checking a deadline every period keeps one timer per key, not one per check).
     public func addAfter(_ key: Key, delay: Duration) {
         guard !shuttingDown else { return }
         if delay <= .zero {
             add(key)
             return
         }
+        let due = ContinuousClock.now + delay
+        if let pending = dueTimes[key], pending <= due { return }
+        dueTimes[key] = due
         let id = nextDelayedID
         nextDelayedID += 1
         delayed[id] = Task {
-            try? await Task.sleep(for: delay)
-            self.fireDelayed(id, key)
+            try? await Task.sleep(until: due, clock: .continuous)
+            self.fireDelayed(id, key, due: due)
         }
     }
 
-    private func fireDelayed(_ id: Int, _ key: Key) {
+    private func fireDelayed(_ id: Int, _ key: Key, due: ContinuousClock.Instant) {
         guard delayed.removeValue(forKey: id) != nil, !Task.isCancelled else { return }
+        if dueTimes[key] == due { dueTimes[key] = nil }
         add(key)
     }
+
+    /// Keys waiting in `addAfter`, by when they are due.
+    public var delayedCount: Int { dueTimes.count }
 
     /// Re-adds `key` after its backoff, which doubles with each call until `forget`.
     public func addRateLimited(_ key: Key) {
@@ -149,6 +158,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         shuttingDown = true
         for task in delayed.values { task.cancel() }
         delayed.removeAll()
+        dueTimes.removeAll()
         if count == 0 {
             for waiter in waiters { waiter.continuation.resume(returning: nil) }
             waiters.removeAll()

@@ -233,8 +233,9 @@ public final class NodeLifecycleController: Controller, Sendable {
     }
 
     /// When a pod with `tolerations` must leave a node with `taints` (NoExecute ones count): `.distantPast`
-    /// when a taint is not tolerated, nil when it may stay for ever.
-    public static func evictionTime(tolerations: [JSONValue], taints: [JSONValue], now: Date) -> Date? {
+    /// when a taint is not tolerated, nil when it may stay for ever. tolerationSeconds count from
+    /// `since`, or else from the earliest NoExecute taint's timeAdded.
+    public static func evictionTime(tolerations: [JSONValue], taints: [JSONValue], now: Date, since: Date? = nil) -> Date? {
         let noExecute = taints.filter { $0["effect"]?.stringValue == "NoExecute" }
         guard !noExecute.isEmpty else { return nil }
         var seconds: Int64?
@@ -246,8 +247,8 @@ public final class NodeLifecycleController: Controller, Sendable {
             }
         }
         guard let seconds else { return nil }
-        let since = noExecute.compactMap { $0["timeAdded"]?.stringValue.flatMap(RFC3339.parse) }.min() ?? now
-        return since.addingTimeInterval(TimeInterval(seconds))
+        let start = since ?? noExecute.compactMap { $0["timeAdded"]?.stringValue.flatMap(RFC3339.parse) }.min() ?? now
+        return start.addingTimeInterval(TimeInterval(seconds))
     }
 
     func syncPod(_ key: String) async throws {
@@ -255,19 +256,19 @@ public final class NodeLifecycleController: Controller, Sendable {
         guard let pod = pods.lister.get(namespace: namespace, name: name), pod.deletionTimestamp == nil,
               let nodeName = pod["spec"]?["nodeName"]?.stringValue, let node = nodes.lister.get(name: nodeName) else { return }
         let now = context.now()
-        let taints = Self.taints(node).map { taint -> JSONValue in
-            guard taint["effect"]?.stringValue == "NoExecute" else { return taint }
+        let taints = Self.taints(node)
+        // The exact instants (not a timeAdded string, rounded to whole or micro seconds: a deadline a
+        // fraction of a microsecond late would requeue the pod for ever on a clock that stands still).
+        let firstSeen = taints.filter { $0["effect"]?.stringValue == "NoExecute" }.map { taint in
             let id = "\(Self.taintID(node: nodeName, taint))|\(pod.uid)"
-            let seen = taintsFirstSeen.withLock { seen in
+            return taintsFirstSeen.withLock { seen in
                 if let first = seen[id] { return first }
                 seen[id] = now
                 return now
             }
-            var stamped = taint
-            stamped["timeAdded"] = .string(RFC3339.formatMicro(seen))
-            return stamped
         }
-        guard let deadline = Self.evictionTime(tolerations: pod["spec"]?["tolerations"]?.arrayValue ?? [], taints: taints, now: now)
+        guard let deadline = Self.evictionTime(tolerations: pod["spec"]?["tolerations"]?.arrayValue ?? [], taints: taints, now: now,
+                                               since: firstSeen.min())
         else { return }
         if deadline > now {
             let wait = deadline.timeIntervalSince(now)
