@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // Only for ClientHTTP (the APIClient over HTTP).
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // /metrics in the Prometheus text format (scheduler and API server figures).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Foundation only: JSON values, metadata, selectors, Status errors, patch engines.
@@ -42,18 +44,20 @@ let package = Package(
         ], swiftSettings: strict),
         // The only module that knows HTTP.
         .target(name: "APIServer", dependencies: [
-            "Registry", "APIMachinery", "APITypes",
+            "Registry", "APIMachinery", "APITypes", "Storage",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: strict),
         // Wires components into a ServiceGroup.
         .target(name: "Cluster", dependencies: [
             "APIServer", "Registry", "Storage", "StorageSQLite", "Client", "ClientLoopback", "SchedulerService", "ControllerManager",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: strict),
         // One file per subcommand.
         .target(name: "Commands", dependencies: [
@@ -72,7 +76,10 @@ let package = Package(
         // The scheduler's decision core: filter and score plugins, FailedScheduling messages, preemption.
         .target(name: "Scheduler", dependencies: ["APIMachinery"], swiftSettings: strict),
         // The scheduler as a running component: informers, scheduling queues, binding, events, preemption.
-        .target(name: "SchedulerService", dependencies: ["Scheduler", "Client", "APIMachinery"], swiftSettings: strict),
+        .target(name: "SchedulerService", dependencies: [
+            "Scheduler", "Client", "APIMachinery",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ], swiftSettings: strict),
         // The APIClient protocol, informers, indexers, listers, the work queue and leader election.
         // Components (controllers, scheduler, nodes) depend on this alone: no storage, no NIO.
         .target(name: "Client", dependencies: ["APIMachinery", "APIModels"], path: "Sources/Client/Core", swiftSettings: strict),

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import Prometheus
 import Registry
 
 /// Version facts reported at /version.
@@ -30,10 +31,14 @@ public struct APIResponder: HTTPResponder {
     let version: ServerVersion
     let readiness: @Sendable () -> Bool
     let logger: Logger
+    /// What /metrics serves (the components' figures, in the Prometheus text format).
+    let metrics: PrometheusCollectorRegistry
 
     public init(registry: Registry, serverAddress: String, version: ServerVersion = ServerVersion(),
-                readiness: @escaping @Sendable () -> Bool = { true }, logger: Logger) {
+                readiness: @escaping @Sendable () -> Bool = { true }, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                logger: Logger) {
         self.registry = registry
+        self.metrics = metrics
         self.discovery = Discovery(definitions: registry.definitions, serverAddress: serverAddress)
         self.openAPI = OpenAPIDocuments(definitions: registry.definitions)
         self.version = version
@@ -67,6 +72,10 @@ public struct APIResponder: HTTPResponder {
             let body = ok ? "ok" : "[-]readiness failed: not ready\nreadyz check failed"
             return ResponseEncoding.bytes(Array(body.utf8), status: ok ? .ok : .serviceUnavailable,
                                           headers: [.contentType: "text/plain; charset=utf-8"])
+        case .metrics:
+            var body: [UInt8] = []
+            metrics.emit(into: &body)
+            return ResponseEncoding.bytes(body, status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"])
         case .coreVersions:
             if let v = Discovery.aggregatedVersion(accept) {
                 return ResponseEncoding.json(discovery.aggregated(core: true, version: v))

@@ -5,6 +5,7 @@ import Registry
 enum RequestPath {
     case version
     case health(String)
+    case metrics
     case openAPIV2
     case openAPIV3Index
     case openAPIV3(String)
@@ -22,6 +23,7 @@ enum RequestPath {
         guard let first = segments.first else { return .notFound }
         switch first {
         case "version": return segments.count == 1 ? .version : .notFound
+        case "metrics": return segments.count == 1 ? .metrics : .notFound
         case "healthz", "livez", "readyz": return segments.count <= 2 ? .health(segments.joined(separator: "/")) : .notFound
         case "openapi":
             if segments == ["openapi", "v2"] { return .openAPIV2 }

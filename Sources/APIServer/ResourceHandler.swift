@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Registry
+import Storage
 import ServiceLifecycle
 
 /// One request to a resource path: GET, LIST, WATCH, POST, PUT, PATCH, DELETE, DELETECOLLECTION.
@@ -155,7 +156,12 @@ struct ResourceHandler {
                 var line: [UInt8] = []
                 line.reserveCapacity(512)
                 line.append(contentsOf: "{\"object\":".utf8)
-                object.write(into: &line)
+                if !asTable, let memo = event.memo {
+                    // Serialized once for every JSON watcher of this kind and version.
+                    line.append(contentsOf: memo.value(definition.groupVersion + "/" + definition.kind + "#json") { object.serialized() })
+                } else {
+                    object.write(into: &line)
+                }
                 line.append(contentsOf: ",\"type\":\"".utf8)
                 line.append(contentsOf: event.type.rawValue.utf8)
                 line.append(contentsOf: "\"}\n".utf8)

@@ -7,6 +7,7 @@ import ControllerManager
 import Foundation
 import Hummingbird
 import Logging
+import Prometheus
 import Registry
 import SchedulerService
 import ServiceLifecycle
@@ -39,8 +40,9 @@ public struct ControlPlane: Sendable {
 
         let address = "\(configuration.bindAddress):\(configuration.port)"
         let ready = Atomic<Bool>(false)
+        let metrics = PrometheusCollectorRegistry()
         let responder = APIResponder(registry: registry, serverAddress: address,
-                                     readiness: { ready.load(ordering: .relaxed) }, logger: logger)
+                                     readiness: { ready.load(ordering: .relaxed) }, metrics: metrics, logger: logger)
         let server = "http://\(configuration.bindAddress.contains(":") ? "[\(configuration.bindAddress)]" : configuration.bindAddress):\(configuration.port)"
         try Kubeconfig.write(to: configuration.kubeconfigPath, server: server)
         FileHandle.standardOutput.write(Data("Wrote kubeconfig \(configuration.kubeconfigPath)\n".utf8))
@@ -65,7 +67,7 @@ public struct ControlPlane: Sendable {
         ]
         if !configuration.disableScheduler {
             // Informers start in the background once the API is ready; they never delay readiness.
-            let scheduler = SchedulerService(client: LoopbackClient(registry: registry))
+            let scheduler = SchedulerService(client: LoopbackClient(registry: registry), metrics: metrics)
             services.append(LoopService(name: "scheduler") {
                 while !ready.load(ordering: .relaxed), !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
                 await scheduler.run()

@@ -88,6 +88,13 @@ struct NodeResourcesFitFilter: FilterPlugin {
         var reasons: [String] = []
         if Int64(node.pods.count) + 1 > node.allowedPodNumber { reasons.append(FilterReason.tooManyPods) }
         for (resource, wanted) in pod.fitRequests {
+            // cpu and memory in integer millicores and bytes, as kube-scheduler compares them (each
+            // pod's request rounded up); other resources as exact quantities.
+            if let want = pod.requestAmounts.amount(resource), let allocatable = node.allocatableAmounts.amount(resource),
+               let requested = node.requestedAmounts.amount(resource) {
+                if allocatable - requested < want { reasons.append(FilterReason.insufficient(resource)) }
+                continue
+            }
             if node.allocatable[resource] - node.requested[resource] < wanted {
                 reasons.append(FilterReason.insufficient(resource))
             }

@@ -1,6 +1,7 @@
 import APIMachinery
 import Client
 import Foundation
+import Prometheus
 import Scheduler
 import Synchronization
 
@@ -29,12 +30,15 @@ public final class SchedulerService: Sendable {
     let nextStartIndex = Mutex(0)
     /// Bindings in flight at most (each a pods/binding write).
     let maxConcurrentBinds: Int
+    /// kube-scheduler's figures, served at the API server's /metrics.
+    public let metrics: SchedulerMetrics
 
     public init(client: any APIClient, schedulerName: String = SchedulerService.defaultSchedulerName,
                 scheduler: Scheduler = Scheduler(), queue: SchedulingQueue = SchedulingQueue(),
                 factory: SharedInformerFactory? = nil, flushInterval: Duration = .milliseconds(100),
-                maxConcurrentBinds: Int = 16) {
+                maxConcurrentBinds: Int = 16, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.client = client
+        self.metrics = SchedulerMetrics(registry: metrics, profile: schedulerName)
         self.maxConcurrentBinds = max(1, maxConcurrentBinds)
         self.schedulerName = schedulerName
         var core = scheduler
@@ -213,6 +217,7 @@ public final class SchedulerService: Sendable {
             cache.assume(pod, node: node)
             return { [self] in await bind(pod, key: key, node: node, cycle: cycle) }
         case .unschedulable(let fitError):
+            metrics.unschedulable.increment()
             if let candidate = fitError.preemption {
                 await preempt(pod, for: candidate)
             }
@@ -229,6 +234,7 @@ public final class SchedulerService: Sendable {
         let (namespace, name) = Indexer.split(key)
         do throws(StatusError) {
             try await client.bind(namespace: namespace, pod: name, node: node, uid: pod.uid.isEmpty ? nil : pod.uid)
+            metrics.scheduled.increment()
             await queue.done(key)
             record(pod, type: .normal, reason: "Scheduled", message: "Successfully assigned \(namespace)/\(name) to \(node)")
         } catch {
@@ -238,6 +244,7 @@ public final class SchedulerService: Sendable {
                 await queue.done(key)
                 return
             }
+            metrics.error.increment()
             record(pod, type: .warning, reason: "FailedScheduling", message: "Binding rejected: \(error.message)")
             await queue.failed(key, cycle: cycle, unschedulable: false)
         }

@@ -1,3 +1,4 @@
+import Synchronization
 /// A revisioned key-value store with etcd's semantics: one global revision that grows by one with every
 /// write; writes conditional on a key's revision; lists at a revision; watches from a revision over a
 /// bounded history; compaction. It knows keys, bytes and revisions, never API types.
@@ -87,9 +88,35 @@ public struct WatchEvent: Sendable, Hashable {
     public var kv: KeyValue
     /// The revision of this change.
     public var revision: Int64 { kv.modRevision }
+    /// Shared by every watcher the event is delivered to, so that what each would compute alike (the
+    /// decoded object, its JSON) is computed once. Not part of the event's value.
+    public let memo: WatchEventMemo
     public init(kind: Kind, kv: KeyValue) {
         self.kind = kind
         self.kv = kv
+        memo = WatchEventMemo()
+    }
+
+    public static func == (a: WatchEvent, b: WatchEvent) -> Bool { a.kind == b.kind && a.kv == b.kv }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kind)
+        hasher.combine(kv)
+    }
+}
+
+/// Values derived from one watch event, by a key naming how they were derived; computed by the first
+/// watcher that needs one and reused by the others.
+public final class WatchEventMemo: Sendable {
+    private let values = Mutex<[String: any Sendable]>([:])
+
+    public init() {}
+
+    /// The value stored under `key`, or `make()`'s (then stored).
+    public func value<T: Sendable, E: Error>(_ key: String, _ make: () throws(E) -> T) throws(E) -> T {
+        if let known = values.withLock({ $0[key] }) as? T { return known }
+        let made = try make()
+        values.withLock { $0[key] = made }
+        return made
     }
 }
 

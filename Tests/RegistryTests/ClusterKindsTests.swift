@@ -1,5 +1,6 @@
 import APIMachinery
 @testable import Registry
+import Storage
 import Testing
 
 private func store(_ r: Registry, _ group: String, _ version: String, _ resource: String) throws -> GenericStore {
@@ -364,6 +365,36 @@ private func invalidCauses(_ body: () async throws -> Void) async -> [String] {
         }
         watch.stop()
         #expect(seen == [["MODIFIED", "autoscaling/v1", 65]])
+    }
+
+    @Test func watchersOfTwoVersionsEachGetTheirOwnDecodingOfOneEvent() async throws {
+        let registry = try await makeRegistry()
+        let v2 = try store(registry, "autoscaling", "v2", "horizontalpodautoscalers")
+        let v1 = try store(registry, "autoscaling", "v1", "horizontalpodautoscalers")
+        let first = try await v2.create(namespace: "default", object: Self.hpa, options: WriteOptions()).object
+        var options = ListOptions()
+        options.resourceVersion = first.resourceVersion
+        // Watchers of both versions, and two of v2: the event is decoded once per version.
+        let watches = [try await v1.watch(namespace: "default", options: options), try await v2.watch(namespace: "default", options: options),
+                       try await v2.watch(namespace: "default", options: options)]
+        _ = try await v2.patch(namespace: "default", name: "web", type: .merge,
+                               body: ["spec": ["metrics": [["type": "Resource", "resource": ["name": "cpu", "target": ["type": "Utilization", "averageUtilization": 70]]]]]],
+                               options: WriteOptions())
+        var seen: [APIWatchEvent] = []
+        for watch in watches {
+            for await event in watch.events {
+                seen.append(event)
+                break
+            }
+            watch.stop()
+        }
+        #expect(seen.map(\.object.apiVersion) == ["autoscaling/v1", "autoscaling/v2", "autoscaling/v2"])
+        #expect(seen[0].object["spec"]?["targetCPUUtilizationPercentage"] == 70)
+        #expect(seen[0].object["spec"]?["metrics"] == nil)
+        #expect(seen[1].object["spec"]?["metrics"]?.arrayValue?.first?["resource"]?["target"]?["averageUtilization"] == 70)
+        #expect(seen[1].object == seen[2].object)
+        // One memo for the one storage event, shared by the three watchers.
+        #expect(seen.allSatisfy { $0.memo != nil && $0.memo === seen[0].memo })
     }
 
     @Test func coreEventThroughEventsAPI() async throws {

@@ -109,6 +109,34 @@ def test_unschedulable_pod_stays_pending_with_the_reason(sched):
     ok(sched.kubectl("delete", "pod", name, "--wait=false"))
 
 
+def _attempts(sched):
+    """scheduler_schedule_attempts_total by result, from `kubectl get --raw /metrics`."""
+    text = ok(sched.kubectl("get", "--raw", "/metrics")).stdout
+    counts = {}
+    for line in text.splitlines():
+        if line.startswith("scheduler_schedule_attempts_total{"):
+            labels, value = line.rsplit(" ", 1)
+            assert 'profile="default-scheduler"' in labels, line
+            result = labels.split('result="', 1)[1].split('"', 1)[0]
+            counts[result] = int(float(value))
+    return counts
+
+
+def test_metrics_count_scheduling_attempts(sched):
+    text = ok(sched.kubectl("get", "--raw", "/metrics")).stdout
+    assert "# TYPE scheduler_schedule_attempts_total counter" in text, text
+    before = _attempts(sched)
+    assert set(before) == {"scheduled", "unschedulable", "error"}, before
+    bound = unique("counted")
+    ok(sched.kubectl("run", bound, "--image=nginx", "--restart=Never"))
+    _wait_bound(sched, bound)
+    wait_until(lambda: _attempts(sched)["scheduled"] >= before["scheduled"] + 1, timeout=10, msg="scheduled counted")
+    picky = unique("uncounted")
+    ok(sched.kubectl("create", "-f", "-", input=_pod(picky, {"disk": "none"})))
+    wait_until(lambda: _attempts(sched)["unschedulable"] > before["unschedulable"], timeout=15, msg="unschedulable counted")
+    ok(sched.kubectl("delete", "pod", bound, picky, "--wait=false"))
+
+
 def test_noschedule_taint_keeps_new_pods_off(sched):
     ok(sched.kubectl("taint", "nodes", "sched-a", "sched-b", "dedicated=db:NoSchedule"))
     try:

@@ -129,6 +129,10 @@ extension GenericStore {
         continuation.finish()
     }
 
+    /// Names this store's decoding of a stored value in a WatchEventMemo (kinds and versions that share
+    /// storage decode differently).
+    var memoKey: String { definition.groupVersion + "/" + definition.kind }
+
     func bookmarkObject(revision: Int64) -> JSONValue {
         ["kind": .string(definition.kind), "apiVersion": .string(definition.groupVersion),
          "metadata": ["resourceVersion": .string(String(revision))]]
@@ -137,7 +141,8 @@ extension GenericStore {
     /// Maps a storage event to an API event, applying the selectors: an object that stops matching is
     /// reported DELETED, one that starts matching ADDED.
     func translate(_ event: WatchEvent, options: ListOptions, state: WatchState) throws(StatusError) -> APIWatchEvent? {
-        let object = try decode(event.kv)
+        // Decoded once for every watcher of this kind and version.
+        let object = try event.memo.value(memoKey) { () throws(StatusError) -> JSONValue in try decode(event.kv) }
         let selective = options.labelSelector != nil || options.fieldSelector != nil
         guard selective else {
             let type: APIWatchEvent.Kind = switch event.kind {
@@ -145,7 +150,7 @@ extension GenericStore {
             case .updated: .modified
             case .deleted: .deleted
             }
-            return APIWatchEvent(type: type, object: object)
+            return APIWatchEvent(type: type, object: object, memo: event.memo)
         }
         let id = object.name + "/" + object.namespace
         let matching = matches(object, options)
@@ -153,19 +158,19 @@ extension GenericStore {
         case .created:
             guard matching else { return nil }
             _ = state.known.withLock { $0.insert(id) }
-            return APIWatchEvent(type: .added, object: object)
+            return APIWatchEvent(type: .added, object: object, memo: event.memo)
         case .updated:
             if matching {
                 let wasKnown = state.known.withLock { $0.insert(id).inserted == false }
                 // Without the state at the start, an update of an unseen object is most likely a modification.
                 let added = !wasKnown && state.knowsInitialState
-                return APIWatchEvent(type: added ? .added : .modified, object: object)
+                return APIWatchEvent(type: added ? .added : .modified, object: object, memo: event.memo)
             }
             let wasKnown = state.known.withLock { $0.remove(id) != nil }
-            return wasKnown ? APIWatchEvent(type: .deleted, object: object) : nil
+            return wasKnown ? APIWatchEvent(type: .deleted, object: object, memo: event.memo) : nil
         case .deleted:
             _ = state.known.withLock { $0.remove(id) }
-            return matching ? APIWatchEvent(type: .deleted, object: object) : nil
+            return matching ? APIWatchEvent(type: .deleted, object: object, memo: event.memo) : nil
         }
     }
 

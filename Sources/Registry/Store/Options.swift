@@ -1,4 +1,5 @@
 import APIMachinery
+import Storage
 
 /// Query options of a LIST or WATCH.
 public struct ListOptions: Sendable {
@@ -73,9 +74,13 @@ public struct APIWatchEvent: Sendable {
     public enum Kind: String, Sendable { case added = "ADDED", modified = "MODIFIED", deleted = "DELETED", bookmark = "BOOKMARK", error = "ERROR" }
     public var type: Kind
     public var object: JSONValue
-    public init(type: Kind, object: JSONValue) {
+    /// The storage event's memo, shared by every watcher of it (to serialize `object` once); nil for
+    /// initial, bookmark and error events.
+    public var memo: WatchEventMemo?
+    public init(type: Kind, object: JSONValue, memo: WatchEventMemo? = nil) {
         self.type = type
         self.object = object
+        self.memo = memo
     }
 }
 
