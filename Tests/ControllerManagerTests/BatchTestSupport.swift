@@ -7,17 +7,6 @@ import Registry
 import Storage
 import Synchronization
 
-/// A clock tests move by hand (ControllerContext.now).
-final class TestClock: Sendable {
-    let current: Mutex<Date>
-    init(_ start: Date = Date()) { current = Mutex(start) }
-    var now: Date { current.withLock { $0 } }
-    func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
-    func set(_ date: Date) { current.withLock { $0 = date } }
-    /// The next whole minute after now.
-    var nextMinute: Date { Date(timeIntervalSince1970: ((now.timeIntervalSince1970 / 60).rounded(.down) + 1) * 60) }
-}
-
 /// The loopback client with injected faults: status updates answered 409 Conflict, pod ADDED watch
 /// events lost (a missed watch event).
 final class FaultyClient: APIClient {
@@ -106,7 +95,7 @@ struct BatchCluster {
     let registry: Registry
     let client: LoopbackClient
     let faulty: FaultyClient
-    let clock: TestClock
+    let clock: ManualClock
     let context: ControllerContext
 
     init() async throws {
@@ -114,9 +103,9 @@ struct BatchCluster {
         try await registry.bootstrap()
         client = LoopbackClient(registry: registry)
         faulty = FaultyClient(base: client)
-        let clock = TestClock()
+        let clock = ManualClock()
         self.clock = clock
-        context = ControllerContext(client: faulty, now: { clock.now })
+        context = ControllerContext(client: faulty, now: clock.now)
     }
 
     func start(_ controller: any Controller, workers: Int = 2) -> Task<Void, Never> {

@@ -10,7 +10,7 @@ import Testing
     static let ns = "default"
 
     func daemonSet(_ name: String = "agent", nodeSelector: [String: String] = [:], maxSurge: Int64 = 0, maxUnavailable: Int64 = 1) -> JSONValue {
-        var template = podTemplate(app: name)
+        var template = Fixtures.template(app: name)
         if !nodeSelector.isEmpty { template.set(path: ["spec", "nodeSelector"], to: .object(nodeSelector.mapValues { .string($0) })) }
         return ["apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": ["name": .string(name), "namespace": .string(Self.ns)],
                 "spec": ["selector": ["matchLabels": ["app": .string(name)]], "template": template,
@@ -268,16 +268,16 @@ import Testing
 
     @Test func statusUpdateConflictIsRetried() async throws {
         let cluster = try await TestCluster()
-        let conflicting = WorkloadConflictingClient(base: cluster.client, statusConflicts: ["daemonsets": 2])
+        let conflicting = ConflictingClient(cluster.client, resource: .daemonSets, conflicts: 2, subresource: "status")
         let context = ControllerContext(client: conflicting)
         _ = try await cluster.client.create(.nodes, object: node("n1"))
         _ = try await cluster.client.create(.daemonSets, namespace: Self.ns, object: daemonSet())
-        let task = startController(DaemonSetController(context: context), context: context)
+        let task = startControllers([DaemonSetController(context: context)], context: context)
         defer { task.cancel() }
         #expect(try await eventually {
             try await cluster.client.get(.daemonSets, namespace: Self.ns, name: "agent")["status"]?["desiredNumberScheduled"] == 1
         })
-        #expect(conflicting.conflictsReturned.withLock { $0 } == 2)
+        #expect(conflicting.refused.withLock { $0 } == 2)
         #expect(try await ownedPods(cluster.client, namespace: Self.ns, owner: "agent").count == 1)
     }
 

@@ -13,7 +13,7 @@ import Testing
         var spec: [String: JSONValue] = [
             "replicas": .int(replicas), "serviceName": "nginx",
             "selector": ["matchLabels": ["app": .string(name)]],
-            "template": podTemplate(app: name),
+            "template": Fixtures.template(app: name),
             "volumeClaimTemplates": [["metadata": ["name": "www"],
                                       "spec": ["accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "1Gi"]]]]],
         ]
@@ -275,17 +275,17 @@ import Testing
 
     @Test func statusConflictIsRetriedAndExpectationsPreventDoubleCreates() async throws {
         let cluster = try await TestCluster()
-        let conflicting = WorkloadConflictingClient(base: cluster.client, statusConflicts: ["statefulsets": 2])
+        let conflicting = ConflictingClient(cluster.client, resource: .statefulSets, conflicts: 2, subresource: "status")
         let context = ControllerContext(client: conflicting)
         let now = Mutex(ContinuousClock.now)
         let expectations = Expectations(timeout: .seconds(300), clock: { now.withLock { $0 } })
         // A create the informer never reported (a missed watch event).
         expectations.expect("default/web", adds: 1)
         _ = try await cluster.client.create(.statefulSets, namespace: Self.ns, object: statefulSet(replicas: 2, parallel: true))
-        let task = startController(StatefulSetController(context: context, expectations: expectations), context: context)
+        let task = startControllers([StatefulSetController(context: context, expectations: expectations)], context: context)
         defer { task.cancel() }
         #expect(try await eventually { try await status(cluster)["updateRevision"] != nil })
-        #expect(conflicting.conflictsReturned.withLock { $0 } == 2)
+        #expect(conflicting.refused.withLock { $0 } == 2)
         try await Task.sleep(for: .milliseconds(200))
         #expect(try await podNames(cluster).isEmpty)
 

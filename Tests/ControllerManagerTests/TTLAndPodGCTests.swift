@@ -11,7 +11,7 @@ import Testing
         defer { task.cancel() }
         for (name, ttl) in [("short", Int64(5)), ("long", Int64(100))] {
             var job = try await cluster.createJob(BatchCluster.jobObject(name, extra: ["ttlSecondsAfterFinished": .int(ttl)]))
-            let time = JSONValue.string(RFC3339.format(cluster.clock.now))
+            let time = JSONValue.string(RFC3339.format(cluster.clock.now()))
             job["status"] = ["startTime": time, "completionTime": time, "succeeded": 1,
                              "conditions": [["type": "SuccessCriteriaMet", "status": "True", "lastTransitionTime": time],
                                             ["type": "Complete", "status": "True", "lastTransitionTime": time]]]

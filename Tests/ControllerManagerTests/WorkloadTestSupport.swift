@@ -82,6 +82,8 @@ func startControllers(_ controllers: [any Controller], context: ControllerContex
 }
 
 enum Fixtures {
+    static func template(app: String, image: String = "nginx:1.27") -> JSONValue { template(labels: ["app": app], image: image) }
+
     static func template(labels: [String: String], image: String = "nginx:1.27") -> JSONValue {
         ["metadata": ["labels": .object(labels.mapValues { .string($0) })],
          "spec": ["containers": [["name": "app", "image": .string(image)]]]]
