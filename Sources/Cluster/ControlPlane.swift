@@ -75,7 +75,8 @@ public struct ControlPlane: Sendable {
         }
         let controllerManager = ControllerManager(
             context: ControllerContext(client: LoopbackClient(registry: registry), logger: logger,
-                                      options: ControllerOptions(nodeMonitorGracePeriod: configuration.nodeMonitorGracePeriod)),
+                                      options: ControllerOptions(nodeMonitorGracePeriod: configuration.nodeMonitorGracePeriod,
+                                                                 terminatedPodGCThreshold: configuration.terminatedPodGCThreshold)),
             disabled: configuration.disabledControllers,
             leaderElection: LeaderElectionConfig(name: "kube-controller-manager",
                                                  identity: "\(ProcessInfo.processInfo.hostName)_\(UUID().uuidString.lowercased())"))

@@ -13,6 +13,9 @@ public struct ServerConfiguration: Sendable {
     public var disabledControllers: Set<String> = []
     /// How long a node may go without heartbeats before the node lifecycle controller marks it Unknown.
     public var nodeMonitorGracePeriod: Duration = .seconds(40)
+    /// Terminated pods kept before the oldest are deleted (kube-controller-manager's
+    /// --terminated-pod-gc-threshold; 0 disables).
+    public var terminatedPodGCThreshold = 12500
     /// Revisions of history kept for watches; older ones are compacted away.
     public var retainedRevisions: Int64 = 10_000
     /// How often history is compacted.

@@ -36,6 +36,9 @@ struct ServerCommand: AsyncParsableCommand {
                                valueName: "names"))
     var disableControllers = ""
 
+    @Option(help: "Terminated pods (Succeeded or Failed) kept before the pod garbage collector deletes the oldest; 0 disables it.")
+    var terminatedPodGcThreshold = 12500
+
     @Option(help: ArgumentHelp("Seconds a node may go without heartbeats before it is marked NotReady (Unknown).", visibility: .hidden))
     var nodeMonitorGracePeriodSeconds = 40
 
@@ -54,6 +57,7 @@ struct ServerCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
+        guard terminatedPodGcThreshold >= 0 else { throw ValidationError("--terminated-pod-gc-threshold must not be negative") }
         let unknown = disabledControllers.subtracting(ControllerManager.names).sorted()
         if !unknown.isEmpty {
             throw ValidationError("--disable-controllers: unknown controller(s) \(unknown.joined(separator: ", ")); known: \(ControllerManager.names.joined(separator: ", "))")
@@ -79,6 +83,7 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.disableScheduler = disableScheduler
         configuration.disabledControllers = disabledControllers
         configuration.nodeMonitorGracePeriod = .seconds(max(1, nodeMonitorGracePeriodSeconds))
+        configuration.terminatedPodGCThreshold = terminatedPodGcThreshold
         configuration.retainedRevisions = max(1, historyRevisions)
         configuration.compactionInterval = .seconds(max(1, compactionIntervalSeconds))
         var logger = Logger(label: "swiftlet")

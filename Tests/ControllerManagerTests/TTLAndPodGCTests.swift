@@ -52,6 +52,15 @@ import Testing
         #expect(try await podNames(cluster) == ["c", "d", "running"])
     }
 
+    @Test func thresholdComesFromTheOptions() async throws {
+        let cluster = try await TestCluster(options: ControllerOptions(terminatedPodGCThreshold: 3))
+        #expect(PodGCController(context: cluster.context).terminatedPodThreshold == 3)
+        #expect(PodGCController(context: cluster.context, terminatedPodThreshold: 7).terminatedPodThreshold == 7)
+        let defaults = try await TestCluster()
+        #expect(PodGCController(context: defaults.context).terminatedPodThreshold == 12500)
+        #expect(ControllerOptions(terminatedPodGCThreshold: -1).terminatedPodGCThreshold == 0)
+    }
+
     @Test func deletesPodsOfMissingNodes() async throws {
         let cluster = try await BatchCluster()
         _ = try await cluster.client.create(.nodes, object: ["apiVersion": "v1", "kind": "Node", "metadata": ["name": "here"]])

@@ -18,18 +18,19 @@ public final class PodGCController: Controller, Sendable {
     let context: ControllerContext
     let pods: SharedInformer
     let nodes: SharedInformer
-    let terminatedPodThreshold: Int
+    public let terminatedPodThreshold: Int
     let period: Duration
     let quarantine: TimeInterval
     /// Node name -> when pods bound to it were first seen without the node.
     let missingSince = Mutex<[String: Date]>([:])
 
-    public init(context: ControllerContext, terminatedPodThreshold: Int = PodGCController.defaultTerminatedPodThreshold,
+    /// `terminatedPodThreshold` nil takes the context's options (`--terminated-pod-gc-threshold`).
+    public init(context: ControllerContext, terminatedPodThreshold: Int? = nil,
                 period: Duration = PodGCController.defaultPeriod, quarantine: TimeInterval = PodGCController.defaultQuarantine) {
         self.context = context
         self.pods = context.informers.informer(for: .pods, indexers: [Indexer.nodeNameIndex: Indexer.byNodeName])
         self.nodes = context.informers.informer(for: .nodes)
-        self.terminatedPodThreshold = terminatedPodThreshold
+        self.terminatedPodThreshold = terminatedPodThreshold ?? context.options.terminatedPodGCThreshold
         self.period = period
         self.quarantine = quarantine
     }

@@ -9,9 +9,14 @@ public struct ControllerOptions: Sendable {
     /// How often the node lifecycle controller checks node health (5 s); never longer than a fifth of
     /// the grace period.
     public var nodeMonitorPeriod: Duration = .seconds(5)
+    /// How many terminated (Succeeded or Failed) pods may exist before the pod garbage collector
+    /// deletes the oldest (`--terminated-pod-gc-threshold`, 12500; 0 disables it).
+    public var terminatedPodGCThreshold = 12500
 
-    public init(nodeMonitorGracePeriod: Duration = .seconds(40), nodeMonitorPeriod: Duration? = nil) {
+    public init(nodeMonitorGracePeriod: Duration = .seconds(40), nodeMonitorPeriod: Duration? = nil,
+                terminatedPodGCThreshold: Int = 12500) {
         self.nodeMonitorGracePeriod = nodeMonitorGracePeriod
+        self.terminatedPodGCThreshold = max(0, terminatedPodGCThreshold)
         self.nodeMonitorPeriod = nodeMonitorPeriod ?? min(.seconds(5), max(.milliseconds(10), nodeMonitorGracePeriod / 5))
     }
 }
