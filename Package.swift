@@ -104,6 +104,9 @@ let package = Package(
         ], swiftSettings: strict),
         // Simulated nodes (`swiftlet sim-nodes`): registration, Lease heartbeats and pod status over a client.
         .target(name: "SimNodes", dependencies: ["Client", "ClientHTTP", "APIMachinery"], swiftSettings: strict),
+        // The node agent's kubelet. So far its pure logic: container environments ($(VAR) expansion,
+        // envFrom, valueFrom, Service variables), pod phase and conditions, CrashLoopBackOff.
+        .target(name: "Kubelet", dependencies: ["APIMachinery"], swiftSettings: strict),
         // Fakes, fixtures and the storage conformance suite.
         .target(name: "TestSupport", dependencies: ["Storage"], swiftSettings: strict),
 
@@ -116,6 +119,7 @@ let package = Package(
             "ControllerManager", "Controllers", "Client", "ClientLoopback", "Registry", "Storage", "APIMachinery",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        .testTarget(name: "KubeletTests", dependencies: ["Kubelet", "APIMachinery"], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"], swiftSettings: strict),
         .testTarget(name: "SchedulerServiceTests", dependencies: [
             "SchedulerService", "Scheduler", "Client", "ClientLoopback", "Registry", "Storage", "APIMachinery",
