@@ -155,6 +155,14 @@ public actor FakeContainerRuntime: ContainerRuntime {
         fakeClock = now() + seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 
+    public func setRuntimeReady(_ ready: Bool) { runtimeReady = ready }
+    public func setNetworkReady(_ ready: Bool) { networkReady = ready }
+    public func setPullableImages(_ references: Set<String>?) { pullableImages = references.map { Set($0.map(Self.normalize)) } }
+    public func setStopExitCode(_ code: Int32) { stopExitCode = code }
+    public func setExecHandler(_ handler: @escaping @Sendable (String, [String]) -> Runtime_V1_ExecSyncResponse) {
+        execHandler = handler
+    }
+
     /// The calls made to one method, in order.
     public func calls(to method: Method) -> [Call] { calls.filter { $0.method == method } }
     public func resetCalls() { calls = [] }
