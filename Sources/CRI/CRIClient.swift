@@ -1,0 +1,323 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GRPCProtobuf
+
+/// A `ContainerRuntime` over gRPC to a CRI runtime (containerd) on a unix socket.
+///
+/// Every call has a deadline (`Options.callTimeout`, `Options.pullTimeout` for PullImage, the
+/// request's own timeout plus a margin for ExecSync). While the runtime cannot be reached (a
+/// missing socket, a refused connection) an idempotent call is retried for up to
+/// `Options.connectRetryWindow` and then fails with `.unavailable`. Errors are always thrown
+/// as `RuntimeError`. Call `close()` when done.
+public final class CRIClient: ContainerRuntime {
+    public struct Options: Sendable {
+        /// The deadline of every call except PullImage and ExecSync.
+        public var callTimeout: Duration = .seconds(10)
+        /// The deadline of PullImage (and of an ExecSync without timeout).
+        public var pullTimeout: Duration = .seconds(120)
+        /// How long an idempotent call keeps retrying while the runtime is unreachable.
+        public var connectRetryWindow: Duration = .seconds(7)
+        /// The pause between two attempts to reach the runtime.
+        public var retryInterval: Duration = .milliseconds(250)
+        /// ExecSync output is capped at 16 MiB per stream by the runtime.
+        public var maxResponseMessageBytes: Int = 40 * 1024 * 1024
+
+        public init() {}
+    }
+
+    public let socketPath: String
+    public let options: Options
+
+    private let grpcClient: GRPCClient<HTTP2ClientTransport.Posix>
+    private let runtimeService: Runtime_V1_RuntimeService.Client<HTTP2ClientTransport.Posix>
+    private let imageService: Runtime_V1_ImageService.Client<HTTP2ClientTransport.Posix>
+    private let runTask: Task<Void, Never>
+
+    /// Starts a client for the runtime listening on `socketPath`. Connecting is lazy: a missing
+    /// socket surfaces as `.unavailable` from the calls.
+    public init(socketPath: String, options: Options = Options()) throws {
+        self.socketPath = socketPath
+        self.options = options
+        let transport: HTTP2ClientTransport.Posix
+        do {
+            transport = try HTTP2ClientTransport.Posix(
+                target: .unixDomainSocket(path: socketPath, authority: "localhost"),
+                transportSecurity: .plaintext,
+                config: .defaults { config in
+                    // Reconnect promptly after a runtime restart instead of backing off for minutes.
+                    config.backoff = .init(initial: .milliseconds(100), max: .seconds(1), multiplier: 1.6, jitter: 0.2)
+                }
+            )
+        } catch {
+            throw RuntimeError(.internalError, "cannot create a gRPC transport for unix://\(socketPath): \(error)")
+        }
+        let client = GRPCClient(transport: transport)
+        self.grpcClient = client
+        self.runtimeService = Runtime_V1_RuntimeService.Client(wrapping: client)
+        self.imageService = Runtime_V1_ImageService.Client(wrapping: client)
+        self.runTask = Task {
+            // Returns after beginGracefulShutdown(); a transport failure only ends this client.
+            try? await client.runConnections()
+        }
+    }
+
+    deinit {
+        grpcClient.beginGracefulShutdown()
+    }
+
+    /// Shuts the client down: in-flight calls finish, later calls fail with `.unavailable`.
+    public func close() async {
+        grpcClient.beginGracefulShutdown()
+        await runTask.value
+    }
+
+    // MARK: Calls
+
+    private func call<Response: Sendable>(
+        _ method: String,
+        timeout: Duration? = nil,
+        retry: Bool = true,
+        _ body: (CallOptions) async throws -> Response
+    ) async throws -> Response {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = start + (timeout ?? options.callTimeout)
+        let retryUntil = start + options.connectRetryWindow
+        while true {
+            var callOptions = CallOptions.defaults
+            callOptions.timeout = max(deadline - clock.now, .milliseconds(1))
+            callOptions.waitForReady = false
+            callOptions.maxResponseMessageBytes = options.maxResponseMessageBytes
+            do {
+                return try await body(callOptions)
+            } catch let error as RPCError {
+                let mapped = Self.map(error, method: method)
+                let now = clock.now
+                if retry, mapped.code == .unavailable, now + options.retryInterval < min(retryUntil, deadline),
+                   !Task.isCancelled {
+                    try? await Task.sleep(for: options.retryInterval)
+                    continue
+                }
+                throw mapped
+            } catch {
+                throw Self.map(error, method: method)
+            }
+        }
+    }
+
+    static func map(_ error: RPCError, method: String) -> RuntimeError {
+        let code: RuntimeError.Code
+        switch error.code {
+        case .cancelled: code = .cancelled
+        case .invalidArgument: code = .invalidArgument
+        case .deadlineExceeded: code = .deadlineExceeded
+        case .notFound: code = .notFound
+        case .alreadyExists: code = .alreadyExists
+        case .permissionDenied: code = .permissionDenied
+        case .resourceExhausted: code = .resourceExhausted
+        case .failedPrecondition: code = .failedPrecondition
+        case .aborted: code = .aborted
+        case .outOfRange: code = .outOfRange
+        case .unimplemented: code = .unimplemented
+        case .internalError: code = .internalError
+        case .unavailable: code = .unavailable
+        case .dataLoss: code = .dataLoss
+        case .unauthenticated: code = .unauthenticated
+        default: code = .unknown
+        }
+        return RuntimeError(code, error.message.isEmpty ? "\(method) failed" : error.message)
+    }
+
+    static func map(_ error: any Error, method: String) -> RuntimeError {
+        if let error = error as? RuntimeError { return error }
+        if let error = error as? RPCError { return map(error, method: method) }
+        if error is CancellationError { return RuntimeError(.cancelled, "\(method) cancelled") }
+        if let error = error as? GRPCCore.RuntimeError {
+            // The client is stopped or its transport failed: the runtime cannot be reached.
+            return RuntimeError(.unavailable, "\(method): \(error.message)")
+        }
+        return RuntimeError(.unknown, "\(method): \(error)")
+    }
+
+    // MARK: RuntimeService
+
+    public func version(_ request: Runtime_V1_VersionRequest) async throws -> Runtime_V1_VersionResponse {
+        try await call("Version") { try await runtimeService.version(request, options: $0) }
+    }
+
+    public func status(_ request: Runtime_V1_StatusRequest) async throws -> Runtime_V1_StatusResponse {
+        try await call("Status") { try await runtimeService.status(request, options: $0) }
+    }
+
+    public func updateRuntimeConfig(_ request: Runtime_V1_UpdateRuntimeConfigRequest) async throws
+        -> Runtime_V1_UpdateRuntimeConfigResponse
+    {
+        try await call("UpdateRuntimeConfig") { try await runtimeService.updateRuntimeConfig(request, options: $0) }
+    }
+
+    public func runPodSandbox(_ request: Runtime_V1_RunPodSandboxRequest) async throws
+        -> Runtime_V1_RunPodSandboxResponse
+    {
+        // Not retried: a sandbox may have been created before the connection dropped.
+        try await call("RunPodSandbox", timeout: max(options.callTimeout, .seconds(240)), retry: false) {
+            try await runtimeService.runPodSandbox(request, options: $0)
+        }
+    }
+
+    public func stopPodSandbox(_ request: Runtime_V1_StopPodSandboxRequest) async throws
+        -> Runtime_V1_StopPodSandboxResponse
+    {
+        try await call("StopPodSandbox", timeout: max(options.callTimeout, .seconds(120))) {
+            try await runtimeService.stopPodSandbox(request, options: $0)
+        }
+    }
+
+    public func removePodSandbox(_ request: Runtime_V1_RemovePodSandboxRequest) async throws
+        -> Runtime_V1_RemovePodSandboxResponse
+    {
+        try await call("RemovePodSandbox", timeout: max(options.callTimeout, .seconds(120))) {
+            try await runtimeService.removePodSandbox(request, options: $0)
+        }
+    }
+
+    public func podSandboxStatus(_ request: Runtime_V1_PodSandboxStatusRequest) async throws
+        -> Runtime_V1_PodSandboxStatusResponse
+    {
+        try await call("PodSandboxStatus") { try await runtimeService.podSandboxStatus(request, options: $0) }
+    }
+
+    public func listPodSandbox(_ request: Runtime_V1_ListPodSandboxRequest) async throws
+        -> Runtime_V1_ListPodSandboxResponse
+    {
+        try await call("ListPodSandbox") { try await runtimeService.listPodSandbox(request, options: $0) }
+    }
+
+    public func createContainer(_ request: Runtime_V1_CreateContainerRequest) async throws
+        -> Runtime_V1_CreateContainerResponse
+    {
+        try await call("CreateContainer", timeout: max(options.callTimeout, .seconds(120)), retry: false) {
+            try await runtimeService.createContainer(request, options: $0)
+        }
+    }
+
+    public func startContainer(_ request: Runtime_V1_StartContainerRequest) async throws
+        -> Runtime_V1_StartContainerResponse
+    {
+        try await call("StartContainer", timeout: max(options.callTimeout, .seconds(120)), retry: false) {
+            try await runtimeService.startContainer(request, options: $0)
+        }
+    }
+
+    public func stopContainer(_ request: Runtime_V1_StopContainerRequest) async throws
+        -> Runtime_V1_StopContainerResponse
+    {
+        // The runtime waits up to `timeout` seconds for the process before killing it.
+        let grace = Duration.seconds(max(request.timeout, 0))
+        return try await call("StopContainer", timeout: options.callTimeout + grace) {
+            try await runtimeService.stopContainer(request, options: $0)
+        }
+    }
+
+    public func removeContainer(_ request: Runtime_V1_RemoveContainerRequest) async throws
+        -> Runtime_V1_RemoveContainerResponse
+    {
+        try await call("RemoveContainer", timeout: max(options.callTimeout, .seconds(60))) {
+            try await runtimeService.removeContainer(request, options: $0)
+        }
+    }
+
+    public func listContainers(_ request: Runtime_V1_ListContainersRequest) async throws
+        -> Runtime_V1_ListContainersResponse
+    {
+        try await call("ListContainers") { try await runtimeService.listContainers(request, options: $0) }
+    }
+
+    public func containerStatus(_ request: Runtime_V1_ContainerStatusRequest) async throws
+        -> Runtime_V1_ContainerStatusResponse
+    {
+        try await call("ContainerStatus") { try await runtimeService.containerStatus(request, options: $0) }
+    }
+
+    public func updateContainerResources(_ request: Runtime_V1_UpdateContainerResourcesRequest) async throws
+        -> Runtime_V1_UpdateContainerResourcesResponse
+    {
+        try await call("UpdateContainerResources") {
+            try await runtimeService.updateContainerResources(request, options: $0)
+        }
+    }
+
+    public func reopenContainerLog(_ request: Runtime_V1_ReopenContainerLogRequest) async throws
+        -> Runtime_V1_ReopenContainerLogResponse
+    {
+        try await call("ReopenContainerLog") { try await runtimeService.reopenContainerLog(request, options: $0) }
+    }
+
+    public func execSync(_ request: Runtime_V1_ExecSyncRequest) async throws -> Runtime_V1_ExecSyncResponse {
+        // The command's own timeout plus a margin; without one, the long (pull) deadline.
+        let timeout: Duration = request.timeout > 0
+            ? .seconds(request.timeout) + options.callTimeout : options.pullTimeout
+        return try await call("ExecSync", timeout: timeout, retry: false) {
+            try await runtimeService.execSync(request, options: $0)
+        }
+    }
+
+    public func exec(_ request: Runtime_V1_ExecRequest) async throws -> Runtime_V1_ExecResponse {
+        try await call("Exec") { try await runtimeService.exec(request, options: $0) }
+    }
+
+    public func attach(_ request: Runtime_V1_AttachRequest) async throws -> Runtime_V1_AttachResponse {
+        try await call("Attach") { try await runtimeService.attach(request, options: $0) }
+    }
+
+    public func portForward(_ request: Runtime_V1_PortForwardRequest) async throws -> Runtime_V1_PortForwardResponse {
+        try await call("PortForward") { try await runtimeService.portForward(request, options: $0) }
+    }
+
+    public func containerStats(_ request: Runtime_V1_ContainerStatsRequest) async throws
+        -> Runtime_V1_ContainerStatsResponse
+    {
+        try await call("ContainerStats") { try await runtimeService.containerStats(request, options: $0) }
+    }
+
+    public func listContainerStats(_ request: Runtime_V1_ListContainerStatsRequest) async throws
+        -> Runtime_V1_ListContainerStatsResponse
+    {
+        try await call("ListContainerStats") { try await runtimeService.listContainerStats(request, options: $0) }
+    }
+
+    public func podSandboxStats(_ request: Runtime_V1_PodSandboxStatsRequest) async throws
+        -> Runtime_V1_PodSandboxStatsResponse
+    {
+        try await call("PodSandboxStats") { try await runtimeService.podSandboxStats(request, options: $0) }
+    }
+
+    public func listPodSandboxStats(_ request: Runtime_V1_ListPodSandboxStatsRequest) async throws
+        -> Runtime_V1_ListPodSandboxStatsResponse
+    {
+        try await call("ListPodSandboxStats") { try await runtimeService.listPodSandboxStats(request, options: $0) }
+    }
+
+    // MARK: ImageService
+
+    public func listImages(_ request: Runtime_V1_ListImagesRequest) async throws -> Runtime_V1_ListImagesResponse {
+        try await call("ListImages") { try await imageService.listImages(request, options: $0) }
+    }
+
+    public func imageStatus(_ request: Runtime_V1_ImageStatusRequest) async throws -> Runtime_V1_ImageStatusResponse {
+        try await call("ImageStatus") { try await imageService.imageStatus(request, options: $0) }
+    }
+
+    public func pullImage(_ request: Runtime_V1_PullImageRequest) async throws -> Runtime_V1_PullImageResponse {
+        try await call("PullImage", timeout: options.pullTimeout) { try await imageService.pullImage(request, options: $0) }
+    }
+
+    public func removeImage(_ request: Runtime_V1_RemoveImageRequest) async throws -> Runtime_V1_RemoveImageResponse {
+        try await call("RemoveImage", timeout: max(options.callTimeout, .seconds(60))) {
+            try await imageService.removeImage(request, options: $0)
+        }
+    }
+
+    public func imageFsInfo(_ request: Runtime_V1_ImageFsInfoRequest) async throws -> Runtime_V1_ImageFsInfoResponse {
+        try await call("ImageFsInfo") { try await imageService.imageFsInfo(request, options: $0) }
+    }
+}
