@@ -26,6 +26,14 @@ public struct CrashLoopBackOff: Sendable {
         return Self.initial
     }
 
+    /// As the kubelet's back-off check: when a container that last finished at `finished` is still
+    /// backing off at `now`, the time it may restart; nil when it may restart now.
+    public func backingOff(_ key: String, finished: Date, now: Date) -> Date? {
+        guard let entry = entries[key] else { return nil }
+        let until = finished.addingTimeInterval(entry.delay)
+        return until > now ? until : nil
+    }
+
     /// When `key` may start again (nil: at once).
     public func restartAllowed(_ key: String) -> Date? {
         entries[key].map { $0.lastFailure.addingTimeInterval($0.delay) }
