@@ -119,7 +119,10 @@ let package = Package(
         ], path: "Sources/CRI", exclude: ["Proto"], swiftSettings: strict),
         // The node agent's kubelet: pod sync decisions (PodActions), container environments, volume files
         // (AtomicWriter), pod phase and conditions, container and node status, probes, CRI configs.
-        .target(name: "Kubelet", dependencies: ["APIMachinery", "CRI"], swiftSettings: strict),
+        .target(name: "Kubelet", dependencies: [
+            "APIMachinery", "CRI", "Client",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         // Fakes, fixtures and the storage conformance suite.
         .target(name: "TestSupport", dependencies: ["Storage"], swiftSettings: strict),
 
@@ -132,7 +135,9 @@ let package = Package(
             "ControllerManager", "Controllers", "Client", "ClientLoopback", "Registry", "Storage", "APIMachinery",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
-        .testTarget(name: "KubeletTests", dependencies: ["Kubelet", "CRI", "APIMachinery"], swiftSettings: strict),
+        .testTarget(name: "KubeletTests", dependencies: [
+            "Kubelet", "CRI", "APIMachinery", "Client", "ClientLoopback", "Registry", "Storage",
+        ], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"], swiftSettings: strict),
         .testTarget(name: "SchedulerServiceTests", dependencies: [
             "SchedulerService", "Scheduler", "Client", "ClientLoopback", "Registry", "Storage", "APIMachinery",

@@ -5,17 +5,17 @@ import Foundation
 /// namespace's Services when `enableServiceLinks`, and always the `kubernetes` Service), then
 /// `envFrom` sources in order (with their prefix), then `env` in order, each `value` expanded
 /// against what is defined before it. A later definition of a name replaces an earlier one in place.
-public struct EnvResolver {
+public struct EnvResolver: Sendable {
     /// ConfigMaps and Secrets by namespace and name (nil when absent).
-    public var configMap: (String, String) -> JSONValue?
-    public var secret: (String, String) -> JSONValue?
+    public var configMap: @Sendable (String, String) -> JSONValue?
+    public var secret: @Sendable (String, String) -> JSONValue?
     /// The Services whose variables the pod may see: its namespace's, and `kubernetes` in `default`.
     public var services: [JSONValue]
     /// The node's allocatable resources: what `limits.*` resourceFieldRefs answer when no limit is set.
     public var nodeAllocatable: [String: Quantity]
 
-    public init(configMap: @escaping (String, String) -> JSONValue? = { _, _ in nil },
-                secret: @escaping (String, String) -> JSONValue? = { _, _ in nil },
+    public init(configMap: @escaping @Sendable (String, String) -> JSONValue? = { _, _ in nil },
+                secret: @escaping @Sendable (String, String) -> JSONValue? = { _, _ in nil },
                 services: [JSONValue] = [], nodeAllocatable: [String: Quantity] = [:]) {
         self.configMap = configMap
         self.secret = secret

@@ -4,7 +4,7 @@ import Foundation
 /// The files of configMap, secret, downwardAPI and projected volumes, as the kubelet lays them out:
 /// every key (or every listed item, at its path), with the item's mode or the volume's defaultMode
 /// (0644). Pure: the caller gives lookups and writes the result with `AtomicWriter`.
-public struct VolumeFiles {
+public struct VolumeFiles: Sendable {
     public struct File: Equatable, Sendable {
         public var data: [UInt8]
         public var mode: Int
@@ -20,13 +20,13 @@ public struct VolumeFiles {
         public init(message: String) { self.message = message }
     }
 
-    public var configMap: (String, String) -> JSONValue?
-    public var secret: (String, String) -> JSONValue?
+    public var configMap: @Sendable (String, String) -> JSONValue?
+    public var secret: @Sendable (String, String) -> JSONValue?
     /// Requests and limits of the pod's containers for resourceFieldRef items (limits default to this).
     public var nodeAllocatable: [String: Quantity]
 
-    public init(configMap: @escaping (String, String) -> JSONValue? = { _, _ in nil },
-                secret: @escaping (String, String) -> JSONValue? = { _, _ in nil },
+    public init(configMap: @escaping @Sendable (String, String) -> JSONValue? = { _, _ in nil },
+                secret: @escaping @Sendable (String, String) -> JSONValue? = { _, _ in nil },
                 nodeAllocatable: [String: Quantity] = [:]) {
         self.configMap = configMap
         self.secret = secret

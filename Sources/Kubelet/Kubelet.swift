@@ -1,0 +1,363 @@
+import APIMachinery
+import CRI
+import Client
+import Foundation
+import Logging
+import Synchronization
+
+/// The kubelet's settings.
+public struct KubeletOptions: Sendable {
+    public var nodeName: String
+    /// Pod directories (`pods/<uid>/volumes/...`) live here.
+    public var rootDirectory: String
+    public var leaseDurationSeconds: Int64 = 40
+    public var leaseInterval: Duration = .seconds(10)
+    public var nodeStatusInterval: Duration = .seconds(10)
+    /// How often every pod is synced even without a change (the kubelet's relist, 1 s).
+    public var resyncInterval: Duration = .seconds(1)
+    public var maxPods = NodeStatus.maxPods
+
+    public init(nodeName: String, rootDirectory: String) {
+        self.nodeName = nodeName
+        self.rootDirectory = rootDirectory
+    }
+}
+
+/// The node agent's kubelet: registers the Node with the machine's capacity, renews its Lease, and
+/// runs the pods bound to it through a `ContainerRuntime` — volumes prepared, containers synced by
+/// `PodSync`, status written back through the API, graceful deletions finished and the pod object
+/// removed, pods that disappeared cleaned out of the runtime.
+public final class Kubelet: Sendable {
+    public let client: any APIClient
+    public let runtime: any ContainerRuntime
+    public let options: KubeletOptions
+    let facts: HostFacts
+    let logger: Logger
+    let podSync: PodSync
+    let pods: SharedInformer
+    let configMaps: SharedInformer
+    let secrets: SharedInformer
+    let services: SharedInformer
+    let queue = WorkQueue<String>()
+    /// Pod key → uid of what this kubelet runs, so a pod that vanished can be cleaned up.
+    let known = Mutex<[String: String]>([:])
+
+    public init(client: any APIClient, runtime: any ContainerRuntime, options: KubeletOptions, facts: HostFacts,
+                configs: CRIConfigs = CRIConfigs(), logger: Logger = Logger(label: "kubelet"),
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.client = client
+        self.runtime = runtime
+        self.options = options
+        self.facts = facts
+        self.logger = logger
+        var configs = configs
+        configs.nodeMemoryBytes = facts.memoryBytes
+        podSync = PodSync(runtime: runtime, configs: configs, now: now)
+        pods = SharedInformer(client: client, resource: .pods, fieldSelector: "spec.nodeName=\(options.nodeName)")
+        configMaps = SharedInformer(client: client, resource: .configMaps)
+        secrets = SharedInformer(client: client, resource: .secrets)
+        services = SharedInformer(client: client, resource: .services)
+    }
+
+    /// Runs until cancelled.
+    public func run() async {
+        await registerRetrying()
+        let queue = self.queue
+        pods.addHandler(ResourceEventHandler(
+            onAdd: { pod in await queue.add(Indexer.key(of: pod)) },
+            onUpdate: { _, pod in await queue.add(Indexer.key(of: pod)) },
+            onDelete: { pod in await queue.add(Indexer.key(of: pod)) }))
+        // A ConfigMap or Secret change re-syncs the pods of its namespace (env stays; files update).
+        for informer in [configMaps, secrets] {
+            informer.addHandler(ResourceEventHandler(onUpdate: { [self] _, object in
+                for pod in pods.lister.list(namespace: object.namespace) { await queue.add(Indexer.key(of: pod)) }
+            }))
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for informer in [pods, configMaps, secrets, services] { group.addTask { await informer.run() } }
+            group.addTask { await self.heartbeat() }
+            group.addTask { await self.resync() }
+            group.addTask {
+                guard await self.pods.waitForSync(), await self.configMaps.waitForSync(), await self.secrets.waitForSync(),
+                      await self.services.waitForSync() else { return }
+                await self.cleanUpStrays()
+                await withTaskGroup(of: Void.self) { workers in
+                    for _ in 0..<4 {
+                        workers.addTask {
+                            while let key = await queue.get() {
+                                do {
+                                    try await self.sync(key)
+                                    await queue.forget(key)
+                                } catch {
+                                    self.logger.debug("kubelet: sync \(key): \(error)")
+                                    await queue.addRateLimited(key)
+                                }
+                                await queue.done(key)
+                            }
+                        }
+                    }
+                    workers.addTask { while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }; await queue.shutDown() }
+                }
+            }
+            await group.waitForAll()
+        }
+    }
+
+    // MARK: Node
+
+    func registerRetrying() async {
+        while !Task.isCancelled {
+            do {
+                try await register()
+                return
+            } catch {
+                logger.warning("kubelet: registering node \(options.nodeName): \(error)")
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    func runtimeVersion() async -> (String, Bool) {
+        guard let version = try? await runtime.version() else { return ("", false) }
+        let ready = (try? await runtime.conditions())?["RuntimeReady"]?.status ?? false
+        return ("\(version.runtimeName)://\(version.runtimeVersion)", ready)
+    }
+
+    func register() async throws {
+        let (version, ready) = await runtimeVersion()
+        let name = options.nodeName
+        var node: JSONValue
+        if let existing = try await getNode(name) {
+            node = existing
+        } else {
+            node = try await client.create(.nodes, object: [
+                "apiVersion": "v1", "kind": "Node",
+                "metadata": ["name": .string(name), "labels": [
+                    "kubernetes.io/hostname": .string(name), "kubernetes.io/os": "linux", "kubernetes.io/arch": .string(facts.architecture),
+                    "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": .string(facts.architecture),
+                    "node-role.kubernetes.io/control-plane": "true",
+                ]],
+            ])
+        }
+        node["status"] = NodeStatus.status(facts, runtimeVersion: version, ready: ready,
+                                           notReadyMessage: "container runtime is down", previous: node["status"]?["conditions"]?.arrayValue ?? [],
+                                           now: Date(), maxPods: options.maxPods)
+        _ = try await client.updateStatus(.nodes, object: node)
+        try await renewLease(nodeUID: node.uid)
+    }
+
+    func getNode(_ name: String) async throws(StatusError) -> JSONValue? {
+        do {
+            return try await client.get(.nodes, name: name)
+        } catch {
+            if error.isNotFound { return nil }
+            throw error
+        }
+    }
+
+    func renewLease(nodeUID: String) async throws {
+        let name = options.nodeName
+        let now = JSONValue.string(RFC3339.formatMicro(Date()))
+        let spec: JSONValue = ["holderIdentity": .string(name), "leaseDurationSeconds": .int(options.leaseDurationSeconds), "renewTime": now]
+        if try await patchLease(name, spec: spec) { return }
+        do {
+            var metadata: JSONValue = ["name": .string(name), "namespace": "kube-node-lease"]
+            if !nodeUID.isEmpty {
+                metadata["ownerReferences"] = [["apiVersion": "v1", "kind": "Node", "name": .string(name), "uid": .string(nodeUID)]]
+            }
+            _ = try await client.create(.leases, namespace: "kube-node-lease",
+                                        object: ["apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": metadata, "spec": spec])
+        }
+    }
+
+    /// Renews an existing Lease; false when there is none yet.
+    func patchLease(_ name: String, spec: JSONValue) async throws(StatusError) -> Bool {
+        do {
+            _ = try await client.patch(.leases, namespace: "kube-node-lease", name: name, format: .merge, body: ["spec": spec])
+            return true
+        } catch {
+            if error.isNotFound { return false }
+            throw error
+        }
+    }
+
+    /// Renews the Lease every `leaseInterval` and posts the node status every `nodeStatusInterval`.
+    func heartbeat() async {
+        var lastStatus = ContinuousClock.now
+        while !Task.isCancelled {
+            try? await Task.sleep(for: options.leaseInterval)
+            if Task.isCancelled { return }
+            do {
+                if ContinuousClock.now - lastStatus >= options.nodeStatusInterval {
+                    lastStatus = ContinuousClock.now
+                    try await register()
+                } else {
+                    try await renewLease(nodeUID: "")
+                }
+            } catch {
+                logger.warning("kubelet: heartbeat: \(error)")
+            }
+        }
+    }
+
+    func resync() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: options.resyncInterval)
+            for pod in pods.lister.list() { await queue.add(Indexer.key(of: pod)) }
+            for key in known.withLock({ Array($0.keys) }) { await queue.add(key) }
+        }
+    }
+
+    // MARK: Pods
+
+    func sync(_ key: String) async throws {
+        let (namespace, name) = Indexer.split(key)
+        guard let pod = pods.lister.get(namespace: namespace, name: name) else {
+            // Gone from the API (or moved): stop and remove what runs for it.
+            if let uid = known.withLock({ $0.removeValue(forKey: key) }) {
+                try await podSync.terminate(uid: uid, grace: 0)
+                removePodDirectory(uid)
+            }
+            return
+        }
+        if let old = known.withLock({ $0[key] }), old != pod.uid {
+            try await podSync.terminate(uid: old, grace: 0)
+            removePodDirectory(old)
+        }
+        let phase = pod["status"]?["phase"]?.stringValue
+        if pod.deletionTimestamp != nil {
+            let grace = pod["metadata"]?["deletionGracePeriodSeconds"]?.intValue ?? pod["spec"]?["terminationGracePeriodSeconds"]?.intValue ?? 30
+            try await podSync.terminate(uid: pod.uid, grace: grace)
+            removePodDirectory(pod.uid)
+            known.withLock { $0[key] = nil }
+            try await finishDeletion(pod)
+            return
+        }
+        if phase == "Succeeded" || phase == "Failed" { return }
+        known.withLock { $0[key] = pod.uid }
+        var context = PodSync.Context()
+        let resolver = envResolver()
+        context.env = { pod, container throws(EnvResolver.ConfigError) in try resolver.resolve(pod: pod, container: container) }
+        let mounts: [String: [Runtime_V1_Mount]]
+        do {
+            mounts = try prepareVolumes(pod)
+        } catch {
+            try await writeStatus(pod, volumeError: "\(error)")
+            return
+        }
+        context.mounts = { _, container in mounts[container["name"]?.stringValue ?? ""] ?? [] }
+        var status = try await podSync.sync(pod, context: context)
+        status["hostIP"] = .string(facts.internalIP)
+        status["hostIPs"] = [["ip": .string(facts.internalIP)]]
+        if status != pod["status"] {
+            var updated = pod
+            updated["status"] = status
+            if !(await writeStatus(updated)) { await queue.add(key) }
+        }
+    }
+
+    /// Removes the pod object once its containers are gone (grace 0, only this uid).
+    func finishDeletion(_ pod: JSONValue) async throws(StatusError) {
+        do {
+            _ = try await client.delete(.pods, namespace: pod.namespace, name: pod.name,
+                                        options: DeleteQuery(gracePeriodSeconds: 0, preconditionUID: pod.uid))
+        } catch {
+            if !(error.isNotFound || error.isConflict) { throw error }
+        }
+    }
+
+    /// Writes a pod's status; false when it changed meanwhile (the caller syncs again).
+    func writeStatus(_ pod: JSONValue) async -> Bool {
+        do {
+            _ = try await client.updateStatus(.pods, namespace: pod.namespace, object: pod)
+            return true
+        } catch {
+            if !(error.isConflict || error.isNotFound) { logger.debug("kubelet: status of \(pod.name): \(error)") }
+            return false
+        }
+    }
+
+    func writeStatus(_ pod: JSONValue, volumeError: String) async throws {
+        var updated = pod
+        updated[key: "status", "phase"] = pod["status"]?["phase"] ?? "Pending"
+        updated[key: "status", "hostIP"] = .string(facts.internalIP)
+        updated[key: "status", "message"] = .string(volumeError)
+        if updated != pod { _ = try? await client.updateStatus(.pods, namespace: pod.namespace, object: updated) }
+    }
+
+    func envResolver() -> EnvResolver {
+        let configMaps = self.configMaps.lister, secrets = self.secrets.lister, services = self.services.lister
+        return EnvResolver(configMap: { configMaps.get(namespace: $0, name: $1) }, secret: { secrets.get(namespace: $0, name: $1) },
+                           services: services.list(),
+                           nodeAllocatable: ["cpu": Quantity(value: Int64(facts.cpus)), "memory": Quantity(value: facts.memoryBytes)])
+    }
+
+    // MARK: Volumes
+
+    public func podDirectory(_ uid: String) -> String { "\(options.rootDirectory)/pods/\(uid)" }
+
+    /// Creates the pod's volumes on the host (emptyDir directories, configMap/secret/downwardAPI/projected
+    /// files, hostPath directories) and answers each container's mounts.
+    func prepareVolumes(_ pod: JSONValue) throws -> [String: [Runtime_V1_Mount]] {
+        let fm = FileManager.default
+        let files = VolumeFiles(configMap: { [configMaps] in configMaps.lister.get(namespace: $0, name: $1) },
+                                secret: { [secrets] in secrets.lister.get(namespace: $0, name: $1) },
+                                nodeAllocatable: ["cpu": Quantity(value: Int64(facts.cpus)), "memory": Quantity(value: facts.memoryBytes)])
+        var paths: [String: (path: String, readOnly: Bool)] = [:]
+        for volume in pod["spec"]?["volumes"]?.arrayValue ?? [] {
+            let name = volume["name"]?.stringValue ?? ""
+            if volume["emptyDir"] != nil {
+                let dir = "\(podDirectory(pod.uid))/volumes/kubernetes.io~empty-dir/\(name)"
+                try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                paths[name] = (dir, false)
+            } else if let hostPath = volume["hostPath"] {
+                let path = hostPath["path"]?.stringValue ?? "/"
+                switch hostPath["type"]?.stringValue ?? "" {
+                case "DirectoryOrCreate": try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+                case "FileOrCreate": if !fm.fileExists(atPath: path) { _ = fm.createFile(atPath: path, contents: nil) }
+                default: break
+                }
+                paths[name] = (path, false)
+            } else if let content = try files.files(of: volume, pod: pod) {
+                let kind = volume["configMap"] != nil ? "configmap" : volume["secret"] != nil ? "secret"
+                    : volume["downwardAPI"] != nil ? "downward-api" : "projected"
+                let dir = "\(podDirectory(pod.uid))/volumes/kubernetes.io~\(kind)/\(name)"
+                try AtomicWriter(directory: dir).write(content)
+                paths[name] = (dir, true)
+            }
+        }
+        var out: [String: [Runtime_V1_Mount]] = [:]
+        let containers = (pod["spec"]?["initContainers"]?.arrayValue ?? []) + (pod["spec"]?["containers"]?.arrayValue ?? [])
+        for container in containers {
+            let name = container["name"]?.stringValue ?? ""
+            out[name] = (container["volumeMounts"]?.arrayValue ?? []).compactMap { mount in
+                guard let volume = paths[mount["name"]?.stringValue ?? ""] else { return nil }
+                var host = volume.path
+                if let sub = mount["subPath"]?.stringValue, !sub.isEmpty {
+                    host += "/" + sub
+                    if !fm.fileExists(atPath: host) { try? fm.createDirectory(atPath: host, withIntermediateDirectories: true) }
+                }
+                return .with {
+                    $0.containerPath = mount["mountPath"]?.stringValue ?? ""
+                    $0.hostPath = host
+                    $0.readonly = volume.readOnly || (mount["readOnly"]?.boolValue ?? false)
+                }
+            }
+        }
+        return out
+    }
+
+    func removePodDirectory(_ uid: String) {
+        try? FileManager.default.removeItem(atPath: podDirectory(uid))
+    }
+
+    /// Removes sandboxes of pods this node no longer runs (deleted while the kubelet was down).
+    func cleanUpStrays() async {
+        guard let sandboxes = try? await runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest()).items else { return }
+        let live = Set(pods.lister.list().map(\.uid))
+        for uid in Set(sandboxes.compactMap { $0.labels[CRIConfigs.podUIDLabel] }) where !live.contains(uid) {
+            try? await podSync.terminate(uid: uid, grace: 0)
+            removePodDirectory(uid)
+        }
+    }
+}
