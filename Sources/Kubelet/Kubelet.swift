@@ -41,11 +41,28 @@ public final class Kubelet: Sendable {
     let queue = WorkQueue<String>()
     /// Pod key → uid of what this kubelet runs, so a pod that vanished can be cleaned up.
     let known = Mutex<[String: String]>([:])
+    /// Probe state by "uid/container", for the container instance it was made for.
+    let probes = Mutex<[String: ContainerProbes]>([:])
+    let prober: Prober
+    let recorder: EventRecorder
+    let now: @Sendable () -> Date
+
+    struct ContainerProbes: Sendable {
+        var containerID: String
+        var startedAt: Date
+        var trackers: [ProbeTracker.Kind: ProbeTracker]
+        var lastRun: [ProbeTracker.Kind: Date] = [:]
+        /// True once the startup probe succeeded (or when there is none).
+        var started: Bool { trackers[.startup].map { $0.result == .success && lastRun[.startup] != nil } ?? true }
+    }
 
     public init(client: any APIClient, runtime: any ContainerRuntime, options: KubeletOptions, facts: HostFacts,
                 configs: CRIConfigs = CRIConfigs(), logger: Logger = Logger(label: "kubelet"),
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                probeNetwork: any ProbeNetwork = SocketProbeNetwork(), now: @escaping @Sendable () -> Date = { Date() }) {
         self.client = client
+        self.now = now
+        prober = Prober(runtime: runtime, network: probeNetwork)
+        recorder = EventRecorder(client: client, component: "kubelet", host: options.nodeName)
         self.runtime = runtime
         self.options = options
         self.facts = facts
@@ -77,6 +94,7 @@ public final class Kubelet: Sendable {
             for informer in [pods, configMaps, secrets, services] { group.addTask { await informer.run() } }
             group.addTask { await self.heartbeat() }
             group.addTask { await self.resync() }
+            group.addTask { await self.probeLoop() }
             group.addTask {
                 guard await self.pods.waitForSync(), await self.configMaps.waitForSync(), await self.secrets.waitForSync(),
                       await self.services.waitForSync() else { return }
@@ -215,6 +233,7 @@ public final class Kubelet: Sendable {
         guard let pod = pods.lister.get(namespace: namespace, name: name) else {
             // Gone from the API (or moved): stop and remove what runs for it.
             if let uid = known.withLock({ $0.removeValue(forKey: key) }) {
+                probes.withLock { all in for id in all.keys where id.hasPrefix(uid + "/") { all[id] = nil } }
                 try await podSync.terminate(uid: uid, grace: 0)
                 removePodDirectory(uid)
             }
@@ -236,6 +255,20 @@ public final class Kubelet: Sendable {
         if phase == "Succeeded" || phase == "Failed" { return }
         known.withLock { $0[key] = pod.uid }
         var context = PodSync.Context()
+        let probeState = probes.withLock { all in all.filter { $0.key.hasPrefix(pod.uid + "/") } }
+        for (id, state) in probeState {
+            let name = String(id.dropFirst(pod.uid.count + 1))
+            if state.trackers[.liveness]?.result == .failure || state.trackers[.startup]?.result == .failure {
+                context.livenessFailed.insert(name)
+            }
+            if state.trackers[.readiness] != nil || state.trackers[.startup] != nil {
+                context.readiness[name] = state.started && (state.trackers[.readiness]?.result ?? .success) == .success
+            }
+        }
+        for name in context.livenessFailed {
+            await recorder.record(pod, type: .normal, reason: "Killing", message: "Container \(name) failed liveness probe, will be restarted")
+            probes.withLock { _ = $0.removeValue(forKey: pod.uid + "/" + name) }
+        }
         let resolver = envResolver()
         context.env = { pod, container throws(EnvResolver.ConfigError) in try resolver.resolve(pod: pod, container: container) }
         let mounts: [String: [Runtime_V1_Mount]]
@@ -275,6 +308,67 @@ public final class Kubelet: Sendable {
             if !(error.isConflict || error.isNotFound) { logger.debug("kubelet: status of \(pod.name): \(error)") }
             return false
         }
+    }
+
+    // MARK: Probes
+
+    /// Every 100 ms, runs the probes that are due (initial delay passed, a period since the last run)
+    /// of the running containers; a changed result re-syncs the pod.
+    func probeLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(100))
+            let now = self.now()
+            var due: [(pod: JSONValue, container: JSONValue, id: String, kind: ProbeTracker.Kind, probe: JSONValue)] = []
+            for pod in pods.lister.list() where pod["status"]?["phase"]?.stringValue == "Running" && pod.deletionTimestamp == nil {
+                for container in pod["spec"]?["containers"]?.arrayValue ?? [] {
+                    let name = container["name"]?.stringValue ?? ""
+                    let kinds: [(ProbeTracker.Kind, String)] = [(.startup, "startupProbe"), (.liveness, "livenessProbe"), (.readiness, "readinessProbe")]
+                    guard kinds.contains(where: { container[$0.1] != nil }),
+                          let status = pod["status"]?["containerStatuses"]?.arrayValue?.first(where: { $0["name"]?.stringValue == name }),
+                          let started = status["state"]?["running"]?["startedAt"]?.stringValue.flatMap(RFC3339.parse),
+                          let fullID = status["containerID"]?.stringValue else { continue }
+                    let id = String(fullID.split(separator: "/").last ?? "")
+                    let key = pod.uid + "/" + name
+                    let state = probes.withLock { all -> ContainerProbes in
+                        if let existing = all[key], existing.containerID == id { return existing }
+                        var trackers: [ProbeTracker.Kind: ProbeTracker] = [:]
+                        for (kind, field) in kinds { if let probe = container[field] { trackers[kind] = ProbeTracker(kind: kind, probe: probe) } }
+                        let fresh = ContainerProbes(containerID: id, startedAt: started, trackers: trackers)
+                        all[key] = fresh
+                        return fresh
+                    }
+                    for (kind, field) in kinds {
+                        guard let tracker = state.trackers[kind], let probe = container[field] else { continue }
+                        if kind != .startup && !state.started { continue }
+                        if kind == .startup && state.started { continue }
+                        guard tracker.due(started: state.startedAt, now: now) else { continue }
+                        if let last = state.lastRun[kind], now.timeIntervalSince(last) < tracker.period { continue }
+                        probes.withLock { $0[key]?.lastRun[kind] = now }
+                        due.append((pod, container, id, kind, probe))
+                    }
+                }
+            }
+            guard !due.isEmpty else { continue }
+            await withTaskGroup(of: Void.self) { group in
+                for item in due {
+                    group.addTask { await self.runProbe(item.pod, item.container, id: item.id, kind: item.kind, probe: item.probe) }
+                }
+            }
+        }
+    }
+
+    func runProbe(_ pod: JSONValue, _ container: JSONValue, id: String, kind: ProbeTracker.Kind, probe: JSONValue) async {
+        let name = container["name"]?.stringValue ?? ""
+        let (result, detail) = await prober.run(probe, container: container, containerID: id, podIP: pod["status"]?["podIP"]?.stringValue ?? "")
+        let key = pod.uid + "/" + name
+        let changed = probes.withLock { all -> Bool in
+            guard all[key]?.containerID == id else { return false }
+            return all[key]?.trackers[kind]?.record(result) ?? false
+        }
+        if result == .failure {
+            await recorder.record(pod, type: .warning, reason: "Unhealthy", message: ProbeTracker.failureMessage(kind, detail: detail))
+        }
+        if changed { await queue.add(Indexer.key(of: pod)) }
     }
 
     func writeStatus(_ pod: JSONValue, volumeError: String) async throws {

@@ -6,6 +6,7 @@ import Foundation
 import Kubelet
 import Registry
 import Storage
+import Synchronization
 import Testing
 
 /// Polls `condition` every 20 ms until it holds or `timeout` passes.
@@ -122,4 +123,43 @@ func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -
             await get(s.client, "no-cfg")?["status"]?["containerStatuses"]?.arrayValue?.first?["state"]?["waiting"]?["reason"] == "CreateContainerConfigError"
         })
     }
+
+    @Test func probesDecideReadinessAndRestartOnLivenessFailure() async throws {
+        let s = try await setUp()
+        defer { try? FileManager.default.removeItem(atPath: s.root) }
+        // Readiness follows the file /tmp/ready; liveness fails once /tmp/dead exists.
+        let flags = FlagSet()
+        await s.runtime.setExecHandler { _, cmd in
+            .with { $0.exitCode = flags.isSet(cmd.last ?? "") ? 0 : 1 }
+        }
+        let task = Task { await s.kubelet.run() }
+        defer { task.cancel() }
+        flags.set("alive")
+        _ = try await s.client.create(.pods, namespace: "default", object: Self.pod("probed", container: [
+            "readinessProbe": ["exec": ["command": ["test", "ready"]], "periodSeconds": 1, "failureThreshold": 1],
+            "livenessProbe": ["exec": ["command": ["test", "alive"]], "periodSeconds": 1, "failureThreshold": 1],
+        ]))
+        func app() async -> JSONValue? { await get(s.client, "probed")?["status"]?["containerStatuses"]?.arrayValue?.first }
+        #expect(await eventually { await app()?["state"]?["running"] != nil })
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await app()?["ready"] == false)
+        flags.set("ready")
+        #expect(await eventually { await app()?["ready"] == true })
+        #expect(await eventually {
+            (await get(s.client, "probed")?["status"]?["conditions"]?.arrayValue ?? []).contains { $0["type"] == "Ready" && $0["status"] == "True" }
+        })
+        flags.clear("alive")
+        #expect(await eventually { await app()?["restartCount"] == 1 })
+        let events = try await s.client.list(.events, namespace: "default").items
+        #expect(events.contains { $0["reason"] == "Unhealthy" && $0["message"]?.stringValue?.hasPrefix("Liveness probe failed") == true })
+        #expect(events.contains { $0["reason"] == "Killing" && $0["message"] == "Container app failed liveness probe, will be restarted" })
+    }
+}
+
+/// Flags an exec handler reads (the fake runtime calls it synchronously).
+final class FlagSet: Sendable {
+    let flags = Mutex<Set<String>>([])
+    func set(_ name: String) { flags.withLock { _ = $0.insert(name) } }
+    func clear(_ name: String) { flags.withLock { _ = $0.remove(name) } }
+    func isSet(_ name: String) -> Bool { flags.withLock { $0.contains(name) } }
 }

@@ -33,6 +33,8 @@ public final class PodSync: Sendable {
         public var env: @Sendable (_ pod: JSONValue, _ container: JSONValue) throws(EnvResolver.ConfigError) -> EnvResolver.Result
         public var mounts: @Sendable (_ pod: JSONValue, _ container: JSONValue) -> [Runtime_V1_Mount]
         public var livenessFailed: Set<String>
+        /// Readiness of containers with a readiness (or startup) probe; others are ready when running.
+        public var readiness: [String: Bool] = [:]
         public init(env: @escaping @Sendable (JSONValue, JSONValue) throws(EnvResolver.ConfigError) -> EnvResolver.Result
                         = { pod, container throws(EnvResolver.ConfigError) in try EnvResolver().resolve(pod: pod, container: container) },
                     mounts: @escaping @Sendable (JSONValue, JSONValue) -> [Runtime_V1_Mount] = { _, _ in [] },
@@ -139,7 +141,7 @@ public final class PodSync: Sendable {
             for (name, reason) in waitingNow { all["\(uid)/\(name)"] = reason }
         }
         observation = try await observe(uid: uid)
-        return status(pod, observation: observation)
+        return status(pod, observation: observation, readiness: context.readiness)
     }
 
     /// Pulls, configures, creates and starts one container; answers why it waits when it could not.
@@ -221,7 +223,8 @@ public final class PodSync: Sendable {
                 let current = instances.last
                 let previous = instances.count > 1 ? instances[instances.count - 2] : nil
                 let running = current?.state == .running
-                let ready = !isInit && running && (container["readinessProbe"] == nil ? true : readiness[name] ?? false)
+                let probed = container["readinessProbe"] != nil || container["startupProbe"] != nil
+                let ready = !isInit && running && (probed ? readiness[name] ?? false : true)
                 return ContainerStatuses.status(spec: container, current: current, previous: previous, waiting: waiting["\(uid)/\(name)"],
                                                 ready: isInit ? (current?.state == .exited && current?.exitCode == 0) : ready,
                                                 started: isInit ? nil : running, restartCount: current?.attempt ?? 0)
