@@ -285,7 +285,7 @@ import Testing
         var d = Fixtures.deployment("slow", replicas: 1)
         d.set(path: ["spec", "progressDeadlineSeconds"], to: 1)
         _ = try await cluster.client.create(.deployments, namespace: "default", object: d)
-        #expect(try await eventually(timeout: .seconds(10)) {
+        #expect(try await eventually(timeout: .seconds(30)) {
             let c = try await cluster.client.get(.deployments, namespace: "default", name: "slow")["status"]?["conditions"]?.arrayValue ?? []
             return c.contains { $0["type"] == "Progressing" && $0["status"] == "False" && $0["reason"] == "ProgressDeadlineExceeded" }
                 && c.contains { $0["type"] == "Available" && $0["status"] == "False" }

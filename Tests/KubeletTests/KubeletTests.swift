@@ -162,4 +162,6 @@ final class FlagSet: Sendable {
     func set(_ name: String) { flags.withLock { _ = $0.insert(name) } }
     func clear(_ name: String) { flags.withLock { _ = $0.remove(name) } }
     func isSet(_ name: String) -> Bool { flags.withLock { $0.contains(name) } }
+    /// Sets `name`; true only for the call that set it.
+    func setOnce(_ name: String) -> Bool { flags.withLock { $0.insert(name).inserted } }
 }

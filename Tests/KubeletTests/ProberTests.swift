@@ -2,6 +2,7 @@ import APIMachinery
 import CRI
 import Foundation
 import Kubelet
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -12,6 +13,8 @@ import Glibc
 final class LoopbackServer: @unchecked Sendable {
     let fd: Int32
     let port: Int
+    /// Closed once: a second close could close a descriptor another test has opened meanwhile.
+    let flags = FlagSet()
 
     init(response: String?) throws {
         let sock = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -28,8 +31,9 @@ final class LoopbackServer: @unchecked Sendable {
         fd = sock
         port = Int(UInt16(bigEndian: address.sin_port))
         let fd = sock
+        let flags = self.flags
         Thread.detachNewThread {
-            while true {
+            while !flags.isSet("stopped") {
                 let client = accept(fd, nil, nil)
                 if client < 0 { return }
                 if let response {
@@ -44,6 +48,7 @@ final class LoopbackServer: @unchecked Sendable {
     }
 
     func stop() {
+        guard flags.setOnce("stopped") else { return }
         shutdown(fd, Int32(SHUT_RDWR))
         close(fd)
     }
