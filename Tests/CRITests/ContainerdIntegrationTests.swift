@@ -405,6 +405,46 @@ private func withContainerd(_ body: (PrivateContainerd, CRIClient) async throws 
         await client.close()
     }
 
+    /// A socket that accepts connections but never speaks HTTP/2: every call ends at its deadline.
+    @Test func silentRuntimeHitsTheCallDeadline() async throws {
+        let path = NSTemporaryDirectory() + "swlt-cri-silent-\(getpid()).sock"
+        unlink(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(fd >= 0)
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            path.utf8CString.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(buffer.count - 1))) }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
+        #expect(listen(fd, 16) == 0)
+
+        var options = CRIClient.Options()
+        options.callTimeout = .seconds(1)
+        let client = try CRIClient(socketPath: path, options: options)
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            _ = try await client.listPodSandbox(.init())
+            Issue.record("ListPodSandbox against a silent socket succeeded")
+        } catch let error as RuntimeError {
+            #expect(error.code == .deadlineExceeded, "\(error)")
+        }
+        let elapsed = clock.now - start
+        #expect(elapsed >= .seconds(1) && elapsed < .seconds(3), "took \(elapsed)")
+        // Closing does not hang on the connection stuck in its handshake either.
+        let closing = clock.now
+        await client.close()
+        #expect(clock.now - closing < .seconds(5))
+    }
+
     @Test func closedClientFailsWithoutCrashing() async throws {
         var options = CRIClient.Options()
         options.connectRetryWindow = .milliseconds(300)
