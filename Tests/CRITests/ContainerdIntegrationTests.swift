@@ -195,6 +195,17 @@ final class PrivateContainerd {
 
     /// Kills containerd by its PID, then anything it left: shims, mounts, the bridge, the temp dir.
     func stop() {
+        killContainerd()
+        killShims()
+        unmountAll()
+        if FileManager.default.fileExists(atPath: "/sys/class/net/\(Self.bridge)") {
+            _ = try? run("/usr/sbin/ip", ["link", "delete", Self.bridge])
+        }
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    /// Stops the containerd process only (SIGTERM, SIGKILL after 5 s); its state stays.
+    func killContainerd() {
         if let process, process.isRunning {
             kill(process.processIdentifier, SIGTERM)
             let deadline = Date().addingTimeInterval(5)
@@ -203,12 +214,6 @@ final class PrivateContainerd {
             process.waitUntilExit()
         }
         process = nil
-        killShims()
-        unmountAll()
-        if FileManager.default.fileExists(atPath: "/sys/class/net/\(Self.bridge)") {
-            _ = try? run("/usr/sbin/ip", ["link", "delete", Self.bridge])
-        }
-        try? FileManager.default.removeItem(atPath: dir)
     }
 
     /// Shims started by this containerd carry `-address <our socket>` on their command line.
@@ -300,6 +305,35 @@ private func withContainerd(_ body: (PrivateContainerd, CRIClient) async throws 
             }
             let absent = try await client.imageStatus(.with { $0.image.image = PrivateContainerd.busyboxImage })
             #expect(!absent.hasImage)
+        }
+    }
+
+    @Test(.enabled(if: ContainerdEnvironment.available))
+    func clientReconnectsAfterARuntimeRestart() async throws {
+        try await withContainerd { node, client in
+            #expect(try await client.version().runtimeName == "containerd")
+            node.killContainerd()
+            // containerd leaves its socket file behind: connecting is refused, the call unavailable.
+            var options = CRIClient.Options()
+            options.connectRetryWindow = .milliseconds(500)
+            let impatient = try CRIClient(socketPath: node.socket, options: options)
+            do {
+                _ = try await impatient.status(.init())
+                Issue.record("Status succeeded with containerd stopped")
+            } catch let error as RuntimeError {
+                #expect(error.code == .unavailable, "\(error)")
+            }
+            await impatient.close()
+            do {
+                _ = try await client.listPodSandbox(.init())
+                Issue.record("ListPodSandbox succeeded with containerd stopped")
+            } catch let error as RuntimeError {
+                #expect(error.code == .unavailable, "\(error)")
+            }
+            // Started again on the same socket, the same client gets through.
+            try await node.start()
+            #expect(try await client.version().runtimeApiVersion == "v1")
+            #expect(try await client.listPodSandbox(.init()).items.isEmpty)
         }
     }
 
