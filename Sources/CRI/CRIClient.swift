@@ -1,6 +1,7 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import GRPCProtobuf
+import Synchronization
 
 /// A `ContainerRuntime` over gRPC to a CRI runtime (containerd) on a unix socket.
 ///
@@ -68,7 +69,14 @@ public final class CRIClient: ContainerRuntime {
     /// Shuts the client down: in-flight calls finish, later calls fail with `.unavailable`.
     public func close() async {
         grpcClient.beginGracefulShutdown()
+        // Graceful shutdown waits for connections; one stuck in its handshake is cut after 2 s.
+        let runTask = self.runTask
+        let cutter = Task {
+            try? await Task.sleep(for: .seconds(2))
+            if !Task.isCancelled { runTask.cancel() }
+        }
         await runTask.value
+        cutter.cancel()
     }
 
     // MARK: Calls
@@ -77,11 +85,12 @@ public final class CRIClient: ContainerRuntime {
         _ method: String,
         timeout: Duration? = nil,
         retry: Bool = true,
-        _ body: (CallOptions) async throws -> Response
+        _ body: @escaping @Sendable (CallOptions) async throws -> Response
     ) async throws -> Response {
         let clock = ContinuousClock()
         let start = clock.now
-        let deadline = start + (timeout ?? options.callTimeout)
+        let timeout = timeout ?? options.callTimeout
+        let deadline = start + timeout
         let retryUntil = start + options.connectRetryWindow
         while true {
             var callOptions = CallOptions.defaults
@@ -89,7 +98,11 @@ public final class CRIClient: ContainerRuntime {
             callOptions.waitForReady = false
             callOptions.maxResponseMessageBytes = options.maxResponseMessageBytes
             do {
-                return try await body(callOptions)
+                // gRPC's own deadline is not enough: a peer that never completes the HTTP/2
+                // handshake would hold the call. The watchdog ends it a little after the deadline.
+                let remaining = deadline - clock.now + .milliseconds(500)
+                let frozen = callOptions
+                return try await Self.withWatchdog(remaining, method: method) { try await body(frozen) }
             } catch let error as RPCError {
                 let mapped = Self.map(error, method: method)
                 let now = clock.now
@@ -102,6 +115,38 @@ public final class CRIClient: ContainerRuntime {
             } catch {
                 throw Self.map(error, method: method)
             }
+        }
+    }
+
+    /// Runs `body` in a task and gives up on it (cancelling it) after `limit`.
+    static func withWatchdog<Response: Sendable>(
+        _ limit: Duration,
+        method: String,
+        _ body: @escaping @Sendable () async throws -> Response
+    ) async throws -> Response {
+        let state = WatchdogState<Response>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Response, any Error>) in
+                state.continuation.withLock { $0 = continuation }
+                let timer = Task {
+                    try? await Task.sleep(for: limit)
+                    if !Task.isCancelled,
+                       state.resume(.failure(RuntimeError(.deadlineExceeded, "\(method): no answer within \(limit)"))) {
+                        state.cancelWork()
+                    }
+                }
+                let task = Task {
+                    do {
+                        _ = state.resume(.success(try await body()))
+                    } catch {
+                        _ = state.resume(.failure(error))
+                    }
+                    timer.cancel()
+                }
+                state.work.withLock { $0 = task }
+            }
+        } onCancel: {
+            state.cancelWork()
         }
     }
 
@@ -142,17 +187,17 @@ public final class CRIClient: ContainerRuntime {
     // MARK: RuntimeService
 
     public func version(_ request: Runtime_V1_VersionRequest) async throws -> Runtime_V1_VersionResponse {
-        try await call("Version") { try await runtimeService.version(request, options: $0) }
+        try await call("Version") { try await self.runtimeService.version(request, options: $0) }
     }
 
     public func status(_ request: Runtime_V1_StatusRequest) async throws -> Runtime_V1_StatusResponse {
-        try await call("Status") { try await runtimeService.status(request, options: $0) }
+        try await call("Status") { try await self.runtimeService.status(request, options: $0) }
     }
 
     public func updateRuntimeConfig(_ request: Runtime_V1_UpdateRuntimeConfigRequest) async throws
         -> Runtime_V1_UpdateRuntimeConfigResponse
     {
-        try await call("UpdateRuntimeConfig") { try await runtimeService.updateRuntimeConfig(request, options: $0) }
+        try await call("UpdateRuntimeConfig") { try await self.runtimeService.updateRuntimeConfig(request, options: $0) }
     }
 
     public func runPodSandbox(_ request: Runtime_V1_RunPodSandboxRequest) async throws
@@ -160,7 +205,7 @@ public final class CRIClient: ContainerRuntime {
     {
         // Not retried: a sandbox may have been created before the connection dropped.
         try await call("RunPodSandbox", timeout: max(options.callTimeout, .seconds(240)), retry: false) {
-            try await runtimeService.runPodSandbox(request, options: $0)
+            try await self.runtimeService.runPodSandbox(request, options: $0)
         }
     }
 
@@ -168,7 +213,7 @@ public final class CRIClient: ContainerRuntime {
         -> Runtime_V1_StopPodSandboxResponse
     {
         try await call("StopPodSandbox", timeout: max(options.callTimeout, .seconds(120))) {
-            try await runtimeService.stopPodSandbox(request, options: $0)
+            try await self.runtimeService.stopPodSandbox(request, options: $0)
         }
     }
 
@@ -176,27 +221,27 @@ public final class CRIClient: ContainerRuntime {
         -> Runtime_V1_RemovePodSandboxResponse
     {
         try await call("RemovePodSandbox", timeout: max(options.callTimeout, .seconds(120))) {
-            try await runtimeService.removePodSandbox(request, options: $0)
+            try await self.runtimeService.removePodSandbox(request, options: $0)
         }
     }
 
     public func podSandboxStatus(_ request: Runtime_V1_PodSandboxStatusRequest) async throws
         -> Runtime_V1_PodSandboxStatusResponse
     {
-        try await call("PodSandboxStatus") { try await runtimeService.podSandboxStatus(request, options: $0) }
+        try await call("PodSandboxStatus") { try await self.runtimeService.podSandboxStatus(request, options: $0) }
     }
 
     public func listPodSandbox(_ request: Runtime_V1_ListPodSandboxRequest) async throws
         -> Runtime_V1_ListPodSandboxResponse
     {
-        try await call("ListPodSandbox") { try await runtimeService.listPodSandbox(request, options: $0) }
+        try await call("ListPodSandbox") { try await self.runtimeService.listPodSandbox(request, options: $0) }
     }
 
     public func createContainer(_ request: Runtime_V1_CreateContainerRequest) async throws
         -> Runtime_V1_CreateContainerResponse
     {
         try await call("CreateContainer", timeout: max(options.callTimeout, .seconds(120)), retry: false) {
-            try await runtimeService.createContainer(request, options: $0)
+            try await self.runtimeService.createContainer(request, options: $0)
         }
     }
 
@@ -204,7 +249,7 @@ public final class CRIClient: ContainerRuntime {
         -> Runtime_V1_StartContainerResponse
     {
         try await call("StartContainer", timeout: max(options.callTimeout, .seconds(120)), retry: false) {
-            try await runtimeService.startContainer(request, options: $0)
+            try await self.runtimeService.startContainer(request, options: $0)
         }
     }
 
@@ -214,7 +259,7 @@ public final class CRIClient: ContainerRuntime {
         // The runtime waits up to `timeout` seconds for the process before killing it.
         let grace = Duration.seconds(max(request.timeout, 0))
         return try await call("StopContainer", timeout: options.callTimeout + grace) {
-            try await runtimeService.stopContainer(request, options: $0)
+            try await self.runtimeService.stopContainer(request, options: $0)
         }
     }
 
@@ -222,34 +267,34 @@ public final class CRIClient: ContainerRuntime {
         -> Runtime_V1_RemoveContainerResponse
     {
         try await call("RemoveContainer", timeout: max(options.callTimeout, .seconds(60))) {
-            try await runtimeService.removeContainer(request, options: $0)
+            try await self.runtimeService.removeContainer(request, options: $0)
         }
     }
 
     public func listContainers(_ request: Runtime_V1_ListContainersRequest) async throws
         -> Runtime_V1_ListContainersResponse
     {
-        try await call("ListContainers") { try await runtimeService.listContainers(request, options: $0) }
+        try await call("ListContainers") { try await self.runtimeService.listContainers(request, options: $0) }
     }
 
     public func containerStatus(_ request: Runtime_V1_ContainerStatusRequest) async throws
         -> Runtime_V1_ContainerStatusResponse
     {
-        try await call("ContainerStatus") { try await runtimeService.containerStatus(request, options: $0) }
+        try await call("ContainerStatus") { try await self.runtimeService.containerStatus(request, options: $0) }
     }
 
     public func updateContainerResources(_ request: Runtime_V1_UpdateContainerResourcesRequest) async throws
         -> Runtime_V1_UpdateContainerResourcesResponse
     {
         try await call("UpdateContainerResources") {
-            try await runtimeService.updateContainerResources(request, options: $0)
+            try await self.runtimeService.updateContainerResources(request, options: $0)
         }
     }
 
     public func reopenContainerLog(_ request: Runtime_V1_ReopenContainerLogRequest) async throws
         -> Runtime_V1_ReopenContainerLogResponse
     {
-        try await call("ReopenContainerLog") { try await runtimeService.reopenContainerLog(request, options: $0) }
+        try await call("ReopenContainerLog") { try await self.runtimeService.reopenContainerLog(request, options: $0) }
     }
 
     public func execSync(_ request: Runtime_V1_ExecSyncRequest) async throws -> Runtime_V1_ExecSyncResponse {
@@ -257,67 +302,88 @@ public final class CRIClient: ContainerRuntime {
         let timeout: Duration = request.timeout > 0
             ? .seconds(request.timeout) + options.callTimeout : options.pullTimeout
         return try await call("ExecSync", timeout: timeout, retry: false) {
-            try await runtimeService.execSync(request, options: $0)
+            try await self.runtimeService.execSync(request, options: $0)
         }
     }
 
     public func exec(_ request: Runtime_V1_ExecRequest) async throws -> Runtime_V1_ExecResponse {
-        try await call("Exec") { try await runtimeService.exec(request, options: $0) }
+        try await call("Exec") { try await self.runtimeService.exec(request, options: $0) }
     }
 
     public func attach(_ request: Runtime_V1_AttachRequest) async throws -> Runtime_V1_AttachResponse {
-        try await call("Attach") { try await runtimeService.attach(request, options: $0) }
+        try await call("Attach") { try await self.runtimeService.attach(request, options: $0) }
     }
 
     public func portForward(_ request: Runtime_V1_PortForwardRequest) async throws -> Runtime_V1_PortForwardResponse {
-        try await call("PortForward") { try await runtimeService.portForward(request, options: $0) }
+        try await call("PortForward") { try await self.runtimeService.portForward(request, options: $0) }
     }
 
     public func containerStats(_ request: Runtime_V1_ContainerStatsRequest) async throws
         -> Runtime_V1_ContainerStatsResponse
     {
-        try await call("ContainerStats") { try await runtimeService.containerStats(request, options: $0) }
+        try await call("ContainerStats") { try await self.runtimeService.containerStats(request, options: $0) }
     }
 
     public func listContainerStats(_ request: Runtime_V1_ListContainerStatsRequest) async throws
         -> Runtime_V1_ListContainerStatsResponse
     {
-        try await call("ListContainerStats") { try await runtimeService.listContainerStats(request, options: $0) }
+        try await call("ListContainerStats") { try await self.runtimeService.listContainerStats(request, options: $0) }
     }
 
     public func podSandboxStats(_ request: Runtime_V1_PodSandboxStatsRequest) async throws
         -> Runtime_V1_PodSandboxStatsResponse
     {
-        try await call("PodSandboxStats") { try await runtimeService.podSandboxStats(request, options: $0) }
+        try await call("PodSandboxStats") { try await self.runtimeService.podSandboxStats(request, options: $0) }
     }
 
     public func listPodSandboxStats(_ request: Runtime_V1_ListPodSandboxStatsRequest) async throws
         -> Runtime_V1_ListPodSandboxStatsResponse
     {
-        try await call("ListPodSandboxStats") { try await runtimeService.listPodSandboxStats(request, options: $0) }
+        try await call("ListPodSandboxStats") { try await self.runtimeService.listPodSandboxStats(request, options: $0) }
     }
 
     // MARK: ImageService
 
     public func listImages(_ request: Runtime_V1_ListImagesRequest) async throws -> Runtime_V1_ListImagesResponse {
-        try await call("ListImages") { try await imageService.listImages(request, options: $0) }
+        try await call("ListImages") { try await self.imageService.listImages(request, options: $0) }
     }
 
     public func imageStatus(_ request: Runtime_V1_ImageStatusRequest) async throws -> Runtime_V1_ImageStatusResponse {
-        try await call("ImageStatus") { try await imageService.imageStatus(request, options: $0) }
+        try await call("ImageStatus") { try await self.imageService.imageStatus(request, options: $0) }
     }
 
     public func pullImage(_ request: Runtime_V1_PullImageRequest) async throws -> Runtime_V1_PullImageResponse {
-        try await call("PullImage", timeout: options.pullTimeout) { try await imageService.pullImage(request, options: $0) }
+        try await call("PullImage", timeout: options.pullTimeout) { try await self.imageService.pullImage(request, options: $0) }
     }
 
     public func removeImage(_ request: Runtime_V1_RemoveImageRequest) async throws -> Runtime_V1_RemoveImageResponse {
         try await call("RemoveImage", timeout: max(options.callTimeout, .seconds(60))) {
-            try await imageService.removeImage(request, options: $0)
+            try await self.imageService.removeImage(request, options: $0)
         }
     }
 
     public func imageFsInfo(_ request: Runtime_V1_ImageFsInfoRequest) async throws -> Runtime_V1_ImageFsInfoResponse {
-        try await call("ImageFsInfo") { try await imageService.imageFsInfo(request, options: $0) }
+        try await call("ImageFsInfo") { try await self.imageService.imageFsInfo(request, options: $0) }
+    }
+}
+
+/// The shared state of one watched call: who resumes first wins.
+private final class WatchdogState<Response: Sendable>: Sendable {
+    let continuation = Mutex<CheckedContinuation<Response, any Error>?>(nil)
+    let work = Mutex<Task<Void, Never>?>(nil)
+
+    /// Resumes the caller unless someone already did; tells whether this call did.
+    func resume(_ result: Result<Response, any Error>) -> Bool {
+        let pending = continuation.withLock { value -> CheckedContinuation<Response, any Error>? in
+            defer { value = nil }
+            return value
+        }
+        guard let pending else { return false }
+        pending.resume(with: result)
+        return true
+    }
+
+    func cancelWork() {
+        work.withLock { $0?.cancel() }
     }
 }
