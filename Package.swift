@@ -62,7 +62,7 @@ let package = Package(
         // One file per subcommand.
         .target(name: "Commands", dependencies: [
             "Cluster", "ControllerManager", "APIMachinery", "Storage", "StorageSQLite", "SimNodes", "ClientHTTP",
-            "Scheduler", "SchedulerService", "Client",
+            "Scheduler", "SchedulerService", "Client", "HostOS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -104,6 +104,12 @@ let package = Package(
         ], swiftSettings: strict),
         // Simulated nodes (`swiftlet sim-nodes`): registration, Lease heartbeats and pod status over a client.
         .target(name: "SimNodes", dependencies: ["Client", "ClientHTTP", "APIMachinery"], swiftSettings: strict),
+        // The node's operating system: child processes and their supervision, containerd's configuration
+        // and lifecycle, registry mirrors, image archives, cgroup mounts.
+        .target(name: "HostOS", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
         // Fakes, fixtures and the storage conformance suite.
         .target(name: "TestSupport", dependencies: ["Storage"], swiftSettings: strict),
 
@@ -126,6 +132,10 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "SimNodesTests", dependencies: [
             "SimNodes", "Client", "ClientLoopback", "Registry", "Storage", "APIMachinery",
+        ], swiftSettings: strict),
+        .testTarget(name: "HostOSTests", dependencies: [
+            "HostOS",
+            .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
         .testTarget(name: "RegistryTests", dependencies: [
             "Registry", "Storage", "APIMachinery", "APITypes",
