@@ -154,10 +154,11 @@ public actor Containerd {
         return result?.succeeded ?? false
     }
 
-    /// Stops containerd (running containers keep running in their shims).
-    public func stop() async {
-        guard let supervisor else { return }
-        await supervisor.stop(grace: options.stopGrace)
+    /// Stops containerd (running containers keep running in their shims); returns how it ended.
+    @discardableResult
+    public func stop() async -> ProcessExit? {
+        guard let supervisor else { return nil }
+        return await supervisor.stop(grace: options.stopGrace)
     }
 
     private func logTail(lines: Int = 10) -> String {
