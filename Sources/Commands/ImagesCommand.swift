@@ -26,18 +26,16 @@ struct ImagesImportCommand: AsyncParsableCommand {
     var ctr = "/usr/bin/ctr"
 
     func run() async throws {
-        do {
-            try ImageArchives.validate(file)
-            guard FileManager.default.fileExists(atPath: address) else {
-                throw ValidationError("no containerd socket at \(address) (is the agent running? use --address)")
-            }
-            let archives = ImageArchives(socket: address, ctrPath: ctr)
-            let names = try await archives.import(file: file)
-            print(names.isEmpty ? "imported \(file)" : names.map { "imported \($0)" }.joined(separator: "\n"))
-        } catch let error as ImageArchiveError {
-            throw ValidationError(error.description)
-        } catch let error as ProcessLaunchError {
-            throw ValidationError(error.description)
-        }
+        // Errors are CustomStringConvertible: ArgumentParser prints "Error: <description>" and exits 1.
+        try ImageArchives.validate(file)
+        guard FileManager.default.fileExists(atPath: address) else { throw NoSocket(address: address) }
+        let archives = ImageArchives(socket: address, ctrPath: ctr)
+        let names = try await archives.import(file: file)
+        print(names.isEmpty ? "imported \(file)" : names.map { "imported \($0)" }.joined(separator: "\n"))
+    }
+
+    struct NoSocket: Error, CustomStringConvertible {
+        var address: String
+        var description: String { "no containerd socket at \(address) (is the agent running? use --address)" }
     }
 }
