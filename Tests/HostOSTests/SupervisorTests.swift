@@ -198,3 +198,29 @@ final class ManualTime: Sendable {
         }
     }
 }
+
+@Suite struct NetworkNamespaceLaunchTests {
+    @Test func aChildStartsInsideTheGivenNetworkNamespace() async throws {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/nsenter"),
+            FileManager.default.isExecutableFile(atPath: "/sbin/ip")
+        else { return }
+        let run = LaunchingCommandRunner()
+        let name = "swlt-\(UUID().uuidString.prefix(6).lowercased())"
+        let created = try await run.run("/sbin/ip", ["netns", "add", name], timeout: .seconds(10))
+        try #require(created.succeeded, "\(created.stderr)")
+        defer { _ = Glibc.system("/sbin/ip netns del \(name)") }
+        let path = "/var/run/netns/\(name)"
+        var info = stat()
+        #expect(stat(path, &info) == 0)
+
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let child = try HostProcessLauncher().launch(ProcessSpec(
+            executable: "/bin/readlink", arguments: ["/proc/self/ns/net"], logFile: dir + "/out", networkNamespace: path))
+        #expect(await child.waitForExit() == .exited(0))
+        let output = try String(contentsOfFile: dir + "/out", encoding: .utf8)
+        #expect(output == "net:[\(info.st_ino)]\n")
+        let host = try await run.run("/bin/readlink", ["/proc/self/ns/net"], timeout: .seconds(5))
+        #expect(host.stdout != output)
+    }
+}
