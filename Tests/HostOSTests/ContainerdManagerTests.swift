@@ -37,6 +37,7 @@ func temporaryDirectory(_ prefix: String = "hostos") throws -> String {
         #expect(spec.arguments == ["--config", dir + "/etc/config.toml"])
         #expect(spec.logFile == dir + "/containerd.log")
         #expect(spec.networkNamespace == nil)
+        #expect(try String(contentsOfFile: dir + "/state/containerd.pid", encoding: .utf8) == "\(launcher.last!.pid)\n")
 
         let config = try TOMLReader.parse(String(contentsOfFile: dir + "/etc/config.toml", encoding: .utf8))
         #expect(config["grpc"]?.value("address") == .string(dir + "/state/containerd.sock"))
@@ -51,8 +52,10 @@ func temporaryDirectory(_ prefix: String = "hostos") throws -> String {
         launcher.last!.exit(.exited(1))
         #expect(await eventually { launcher.processes.count == 2 })
         #expect(await containerd.supervisorStatus?.restarts == 1)
+        #expect(try String(contentsOfFile: dir + "/state/containerd.pid", encoding: .utf8) == "\(launcher.last!.pid)\n")
         await containerd.stop()
         #expect(launcher.last!.signals == [SIGTERM])
+        #expect(!FileManager.default.fileExists(atPath: dir + "/state/containerd.pid"))
     }
 
     @Test func appliesTheCgroupFixOnlyWhenAskedAndNeeded() async throws {
@@ -178,5 +181,27 @@ func temporaryDirectory(_ prefix: String = "hostos") throws -> String {
         #expect(try await second.importDirectory(images) == [images + "/b.tar"])
         #expect(commands.calls.count == 3)
         #expect(try await second.importDirectory(dir + "/missing").isEmpty)
+    }
+}
+
+@Suite struct StaleProcessTests {
+    @Test func stopsOnlyAProcessWhoseCommandLineMatches() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = dir + "/config.toml"
+        let child = try HostProcessLauncher().launch(ProcessSpec(
+            executable: "/bin/sh", arguments: ["-c", "while :; do sleep 0.05; done", "containerd", "--config", config]))
+        defer { child.signal(SIGKILL) }
+        let pidFile = dir + "/containerd.pid"
+
+        try "\(child.pid)\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
+        #expect(await StaleProcess.stop(pidFile: pidFile, commandLineContains: dir + "/other.toml", grace: .seconds(1)) == nil)
+        #expect(child.exitStatus == nil)
+        #expect(!FileManager.default.fileExists(atPath: pidFile))
+
+        try "\(child.pid)\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
+        #expect(await StaleProcess.stop(pidFile: pidFile, commandLineContains: config, grace: .seconds(2)) == child.pid)
+        #expect(await child.waitForExit(timeout: .seconds(5)) == .signaled(SIGTERM))
+        #expect(await StaleProcess.stop(pidFile: dir + "/none.pid", commandLineContains: config, grace: .seconds(1)) == nil)
     }
 }

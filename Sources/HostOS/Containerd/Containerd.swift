@@ -125,15 +125,25 @@ public actor Containerd {
         }
         try writeConfiguration()
         if supervisor == nil {
+            // A containerd left running by an agent that died would hold the same root and socket.
+            if let stale = await StaleProcess.stop(pidFile: pidFile, commandLineContains: options.layout.configFile, grace: options.stopGrace) {
+                logger.warning("stopped containerd pid \(stale) left by an earlier agent")
+            }
             let spec = ProcessSpec(
                 executable: options.containerdPath, arguments: ["--config", options.layout.configFile],
                 logFile: options.layout.logFile, networkNamespace: options.networkNamespace)
-            supervisor = Supervisor(name: "containerd", spec: spec, launcher: launcher, backoff: options.backoff, logger: logger)
+            let pidFile = self.pidFile
+            supervisor = Supervisor(
+                name: "containerd", spec: spec, launcher: launcher, backoff: options.backoff, logger: logger,
+                onLaunch: { pid in try? Data("\(pid)\n".utf8).write(to: URL(fileURLWithPath: pidFile), options: .atomic) })
         }
         try await supervisor!.start()
         try await waitUntilReady()
         return socket
     }
+
+    /// Where the PID of the running containerd is recorded.
+    public nonisolated var pidFile: String { options.layout.state + "/containerd.pid" }
 
     /// Polls the readiness probe until it answers or `readinessTimeout` passes.
     public func waitUntilReady() async throws {
@@ -158,7 +168,9 @@ public actor Containerd {
     @discardableResult
     public func stop() async -> ProcessExit? {
         guard let supervisor else { return nil }
-        return await supervisor.stop(grace: options.stopGrace)
+        let exit = await supervisor.stop(grace: options.stopGrace)
+        try? FileManager.default.removeItem(atPath: pidFile)
+        return exit
     }
 
     private func logTail(lines: Int = 10) -> String {

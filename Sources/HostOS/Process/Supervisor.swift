@@ -51,6 +51,7 @@ public actor Supervisor {
     private let logger: Logger
     private let sleep: @Sendable (Duration) async throws -> Void
     private let now: @Sendable () -> ContinuousClock.Instant
+    private let onLaunch: @Sendable (Int32) -> Void
 
     private var current: (any LaunchedProcess)?
     private var startedAt: ContinuousClock.Instant?
@@ -62,7 +63,8 @@ public actor Supervisor {
         name: String, spec: ProcessSpec, launcher: any ProcessLauncher = HostProcessLauncher(),
         backoff: RestartBackoff = RestartBackoff(), logger: Logger = Logger(label: "swiftlet.supervisor"),
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
-        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+        onLaunch: @escaping @Sendable (_ pid: Int32) -> Void = { _ in }
     ) {
         self.name = name
         self.spec = spec
@@ -71,6 +73,7 @@ public actor Supervisor {
         self.logger = logger
         self.sleep = sleep
         self.now = now
+        self.onLaunch = onLaunch
     }
 
     public var status: Status { state }
@@ -126,6 +129,7 @@ public actor Supervisor {
             state.pid = child.pid
             state.lastLaunchError = nil
             logger.info("started \(name) (pid \(child.pid))")
+            onLaunch(child.pid)
             return child
         } catch {
             state.lastLaunchError = "\(error)"
