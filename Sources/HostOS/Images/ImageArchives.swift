@@ -64,6 +64,8 @@ public actor ImageArchives {
     @discardableResult
     public func `import`(file: String, timeout: Duration = .seconds(300)) async throws -> [String] {
         try Self.validate(file)
+        // ctr 1.6 accepts OCI and docker (v1.1, v1.2) archives. No --all-platforms: only the node's
+        // platform is unpacked anyway, and multi-platform content would only take space.
         let arguments = ["--address", socket, "--namespace", namespace, "images", "import", "--snapshotter", snapshotter, file]
         let result = try await commands.run(ctrPath, arguments, timeout: timeout)
         guard result.succeeded else {
