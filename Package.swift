@@ -133,10 +133,7 @@ let package = Package(
         .testTarget(name: "SimNodesTests", dependencies: [
             "SimNodes", "Client", "ClientLoopback", "Registry", "Storage", "APIMachinery",
         ], swiftSettings: strict),
-        .testTarget(name: "HostOSTests", dependencies: [
-            "HostOS",
-            .product(name: "Yams", package: "Yams"),
-        ], swiftSettings: strict),
+        .testTarget(name: "HostOSTests", dependencies: ["HostOS"], swiftSettings: strict),
         .testTarget(name: "RegistryTests", dependencies: [
             "Registry", "Storage", "APIMachinery", "APITypes",
             .product(name: "Logging", package: "swift-log"),
