@@ -67,7 +67,7 @@ let package = Package(
         // One file per subcommand.
         .target(name: "Commands", dependencies: [
             "Cluster", "ControllerManager", "APIMachinery", "Storage", "StorageSQLite", "SimNodes", "ClientHTTP",
-            "Scheduler", "SchedulerService", "Client",
+            "Scheduler", "SchedulerService", "Client", "HostOS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -123,6 +123,12 @@ let package = Package(
             "APIMachinery", "CRI", "Client",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        // The node's operating system: child processes and their supervision, containerd's configuration
+        // and lifecycle, registry mirrors, image archives, cgroup mounts.
+        .target(name: "HostOS", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
         // Fakes, fixtures and the storage conformance suite.
         .target(name: "TestSupport", dependencies: ["Storage"], swiftSettings: strict),
 
@@ -150,6 +156,10 @@ let package = Package(
             "SimNodes", "Client", "ClientLoopback", "Registry", "Storage", "APIMachinery",
         ], swiftSettings: strict),
         .testTarget(name: "CRITests", dependencies: ["CRI"], swiftSettings: strict),
+        .testTarget(name: "HostOSTests", dependencies: [
+            "HostOS",
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
         .testTarget(name: "RegistryTests", dependencies: [
             "Registry", "Storage", "APIMachinery", "APITypes",
             .product(name: "Logging", package: "swift-log"),

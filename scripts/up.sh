@@ -8,8 +8,10 @@ DATA_DIR=${SWIFTLET_DATA_DIR:-/var/lib/swiftlet}
 KUBECONFIG_PATH=${SWIFTLET_KUBECONFIG:-/etc/swiftlet/swiftlet.yaml}
 PORT=${SWIFTLET_PORT:-6443}
 
-if ! dpkg -s libsqlite3-dev >/dev/null 2>&1; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-dev
+# libsqlite3-dev to build; containerd, runc and the CNI plugins for the node agent's container runtime.
+PKGS="libsqlite3-dev containerd runc containernetworking-plugins"
+if ! dpkg -s $PKGS >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $PKGS
 fi
 swift build -c release --product swiftlet 2>&1 | tail -n 3
 install -m 0755 "$(swift build -c release --show-bin-path)/swiftlet" /usr/local/bin/swiftlet
