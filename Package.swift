@@ -60,6 +60,7 @@ let package = Package(
         // Wires components into a ServiceGroup.
         .target(name: "Cluster", dependencies: [
             "APIServer", "Registry", "Storage", "StorageSQLite", "Client", "ClientLoopback", "SchedulerService", "ControllerManager",
+            "Kubelet", "CRI", "HostOS",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),

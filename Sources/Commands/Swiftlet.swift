@@ -6,7 +6,7 @@ public struct Swiftlet: AsyncParsableCommand {
         commandName: "swiftlet",
         abstract: "A Kubernetes-compatible container orchestrator in one executable.",
         version: "0.1.0",
-        subcommands: [ServerCommand.self, BenchCommand.self, SimNodesCommand.self, ImagesCommand.self]
+        subcommands: [ServerCommand.self, AgentCommand.self, BenchCommand.self, SimNodesCommand.self, ImagesCommand.self]
     )
 
     public init() {}
