@@ -66,8 +66,9 @@ public struct NodeAgent: Sendable {
         }
         let runtime = try CRIClient(socketPath: socket)
         let facts = HostFacts.read(dataDirectory: configuration.dataDirectory, internalIP: configuration.nodeIP ?? Self.hostIPv4())
-        let kubelet = Kubelet(client: client, runtime: runtime,
-                              options: KubeletOptions(nodeName: configuration.nodeName, rootDirectory: configuration.dataDirectory),
+        var kubeletOptions = KubeletOptions(nodeName: configuration.nodeName, rootDirectory: configuration.dataDirectory)
+        kubeletOptions.cgroupRoot = "/sys/fs/cgroup"
+        let kubelet = Kubelet(client: client, runtime: runtime, options: kubeletOptions,
                               facts: facts, configs: CRIConfigs(logRoot: configuration.podLogDirectory), logger: logger)
         await kubelet.run()
         await runtime.close()

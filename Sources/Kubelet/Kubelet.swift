@@ -16,6 +16,8 @@ public struct KubeletOptions: Sendable {
     /// How often every pod is synced even without a change (the kubelet's relist, 1 s).
     public var resyncInterval: Duration = .seconds(1)
     public var maxPods = NodeStatus.maxPods
+    /// Where cgroup hierarchies are mounted (pod cgroups are removed under each); nil leaves them.
+    public var cgroupRoot: String? = nil
 
     public init(nodeName: String, rootDirectory: String) {
         self.nodeName = nodeName
@@ -280,6 +282,9 @@ public final class Kubelet: Sendable {
         }
         context.mounts = { _, container in mounts[container["name"]?.stringValue ?? ""] ?? [] }
         var status = try await podSync.sync(pod, context: context)
+        for event in podSync.takeEvents(uid: pod.uid) {
+            await recorder.record(pod, type: event.warning ? .warning : .normal, reason: event.reason, message: event.message)
+        }
         status["hostIP"] = .string(facts.internalIP)
         status["hostIPs"] = [["ip": .string(facts.internalIP)]]
         if status != pod["status"] {
@@ -441,8 +446,11 @@ public final class Kubelet: Sendable {
         return out
     }
 
+    /// Removes the pod's directory and its cgroups (neither containerd nor runc removes
+    /// /kubepods/.../pod<uid>; the kubelet must).
     func removePodDirectory(_ uid: String) {
         try? FileManager.default.removeItem(atPath: podDirectory(uid))
+        PodCgroups.remove(uid: uid, root: options.cgroupRoot)
     }
 
     /// Removes sandboxes of pods this node no longer runs (deleted while the kubelet was down).

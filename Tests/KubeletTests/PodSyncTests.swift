@@ -51,6 +51,12 @@ final class SyncClock: Sendable {
         #expect(condition(status, "Initialized") == "True" && condition(status, "PodReadyToStartContainers") == "True")
         #expect(condition(status, "PodScheduled") == "True")
         #expect(status["qosClass"] == "BestEffort")
+        let events = sync.takeEvents(uid: "uid-web")
+        #expect(events.map(\.reason) == ["Pulling", "Pulled", "Created", "Started"])
+        #expect(events[0].message == "Pulling image \"busybox:1.36\"")
+        #expect(events[1].message.hasPrefix("Successfully pulled image \"busybox:1.36\" in "))
+        #expect(events[2].message == "Created container app" && events[3].message == "Started container app")
+        #expect(sync.takeEvents(uid: "uid-web").isEmpty)
         // A second sync changes nothing.
         await runtime.resetCalls()
         _ = try await sync.sync(Self.pod())
@@ -77,6 +83,9 @@ final class SyncClock: Sendable {
         await clock.advance(1, runtime)
         status = try await sync.sync(pod)
         #expect(container(status, "app")?["state"]?["waiting"]?["reason"] == "CrashLoopBackOff")
+        #expect(sync.takeEvents(uid: "uid-web").contains {
+            $0.warning && $0.reason == "BackOff" && $0.message == "Back-off restarting failed container app in pod web_default(uid-web)"
+        })
         #expect(container(status, "app")?["state"]?["waiting"]?["message"] == "back-off 10s restarting failed container=app pod=web_default(uid-web)")
         #expect(container(status, "app")?["lastState"]?["terminated"]?["exitCode"] == 2)
         #expect(condition(status, "Ready") == "False")
@@ -142,5 +151,20 @@ final class SyncClock: Sendable {
         try await sync.terminate(uid: pod.uid, grace: 5)
         let left = try await sync.observe(uid: pod.uid)
         #expect(left.sandbox == nil && left.containers.isEmpty)
+    }
+
+    @Test func podCgroupsAreRemovedInEveryHierarchy() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-cgroups-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let fm = FileManager.default
+        for dir in ["memory/kubepods/burstable/podu1/c1", "cpu,cpuacct/kubepods/podu1", "pids/kubepods/besteffort/podu1",
+                    "memory/kubepods/burstable/podu2"] {
+            try fm.createDirectory(atPath: root + "/" + dir, withIntermediateDirectories: true)
+        }
+        PodCgroups.remove(uid: "u1", root: root)
+        #expect(!fm.fileExists(atPath: root + "/memory/kubepods/burstable/podu1"))
+        #expect(!fm.fileExists(atPath: root + "/cpu,cpuacct/kubepods/podu1"))
+        #expect(!fm.fileExists(atPath: root + "/pids/kubepods/besteffort/podu1"))
+        #expect(fm.fileExists(atPath: root + "/memory/kubepods/burstable/podu2"))
     }
 }

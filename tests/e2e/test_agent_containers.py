@@ -169,6 +169,94 @@ def test_deleted_pod_is_replaced_and_its_containers_stop(agent_cluster):
         _http(victim["status"]["podIP"])
 
 
+ENV_POD = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: envcheck
+spec:
+  containers:
+  - name: web
+    image: busybox:1.36
+    command: ["sh", "-c"]
+    args:
+    - mkdir -p /www; env > /www/env.txt;
+      (while true; do cat /etc/conf/mode > /www/mode.txt; cat /etc/secret/token > /www/token.txt; sleep 0.3; done) &
+      exec httpd -f -p 80 -h /www
+    env:
+    - name: MODE
+      valueFrom: {configMapKeyRef: {name: settings, key: mode}}
+    - name: POD_NAME
+      valueFrom: {fieldRef: {fieldPath: metadata.name}}
+    - name: GREETING
+      value: "hello from $(POD_NAME)"
+    envFrom:
+    - secretRef: {name: creds}
+      prefix: S_
+    resources:
+      limits: {memory: 64Mi, cpu: 250m}
+      requests: {memory: 32Mi, cpu: 100m}
+    volumeMounts:
+    - {name: conf, mountPath: /etc/conf}
+    - {name: secret, mountPath: /etc/secret}
+  volumes:
+  - {name: conf, configMap: {name: settings}}
+  - {name: secret, secret: {secretName: creds}}
+"""
+
+
+def _get(ip, path):
+    with urllib.request.urlopen(f"http://{ip}{path}", timeout=3) as r:
+        return r.read().decode()
+
+
+def test_configmap_and_secret_reach_env_and_files_and_limits_reach_the_cgroup(agent_cluster):
+    server, *_ = agent_cluster
+    ok(server.kubectl("create", "configmap", "settings", "--from-literal=mode=blue"))
+    ok(server.kubectl("create", "secret", "generic", "creds", "--from-literal=token=s3cret"))
+    ok(server.kubectl("apply", "-f", "-", input=ENV_POD))
+    wait_until(lambda: (_pod(server, "envcheck") or {}).get("status", {}).get("phase") == "Running", timeout=90, msg="envcheck Running")
+    pod = _pod(server, "envcheck")
+    ip = pod["status"]["podIP"]
+    wait_until(lambda: _try(lambda: _get(ip, "/mode.txt")) == "blue", timeout=30, msg="the ConfigMap file served")
+    env = dict(line.split("=", 1) for line in _get(ip, "/env.txt").splitlines() if "=" in line)
+    assert env["MODE"] == "blue"
+    assert env["POD_NAME"] == "envcheck"
+    assert env["GREETING"] == "hello from envcheck"
+    assert env["S_token"] == "s3cret"
+    assert env["KUBERNETES_SERVICE_HOST"]
+    assert _get(ip, "/token.txt") == "s3cret"
+    # The file follows an update of the ConfigMap.
+    ok(server.kubectl("patch", "configmap", "settings", "-p", '{"data":{"mode":"green"}}'))
+    wait_until(lambda: _try(lambda: _get(ip, "/mode.txt")) == "green", timeout=60, msg="the updated ConfigMap file")
+    # resources.limits as cgroup settings of the container (cgroup v1, cgroupfs driver).
+    cid = pod["status"]["containerStatuses"][0]["containerID"].split("://", 1)[1]
+    base = Path(f"/sys/fs/cgroup/memory/kubepods/burstable/pod{pod['metadata']['uid']}/{cid}")
+    assert (base / "memory.limit_in_bytes").read_text().strip() == str(64 * 1024 * 1024)
+    cpu = Path(f"/sys/fs/cgroup/cpu/kubepods/burstable/pod{pod['metadata']['uid']}/{cid}")
+    assert (cpu / "cpu.cfs_quota_us").read_text().strip() == "25000"
+    assert (cpu / "cpu.shares").read_text().strip() == "102"
+    # The kubelet's events, as kubectl describe shows them.
+    described = ok(server.kubectl("describe", "pod", "envcheck")).stdout
+    for word in ("Scheduled", "Pulled", "Created", "Started", "Created container web", "Started container web"):
+        assert word in described, described
+    assert pod["status"]["qosClass"] == "Burstable"
+    ok(server.kubectl("delete", "pod", "envcheck", "--grace-period=1"))
+    wait_until(lambda: not base.exists() and not base.parent.exists(), timeout=30, msg="the pod's cgroups removed")
+
+
+def _pod(server, name):
+    cp = server.kubectl("get", "pod", name, "-o", "json")
+    return json.loads(cp.stdout) if cp.returncode == 0 else None
+
+
+def _try(fn):
+    try:
+        return fn()
+    except Exception:
+        return None
+
+
 def test_a_restarted_agent_adopts_its_pods(agent_cluster):
     server, start_agent, agents = agent_cluster
     before = {p["metadata"]["uid"]: p["status"]["containerStatuses"][0]["containerID"] for p in _pods(server, "app=nginx")}

@@ -22,10 +22,30 @@ public final class PodSync: Sendable {
         self.now = now
     }
 
+    /// An event about a pod (or one of its containers) for the kubelet to record.
+    public struct Event: Sendable, Equatable {
+        public var warning: Bool
+        public var reason: String
+        public var message: String
+        public init(warning: Bool = false, reason: String, message: String) {
+            self.warning = warning
+            self.reason = reason
+            self.message = message
+        }
+    }
+    /// Events of the syncs since the last `takeEvents`, by pod uid.
+    let pending = Mutex<[String: [Event]]>([:])
+
+    /// The events of `uid`'s syncs since the last call (Pulling, Pulled, Created, Started, Failed, BackOff).
+    public func takeEvents(uid: String) -> [Event] { pending.withLock { $0.removeValue(forKey: uid) ?? [] } }
+
+    func emit(_ uid: String, _ event: Event) { pending.withLock { $0[uid, default: []].append(event) } }
+
     /// What the runtime holds for a pod.
     public struct Observation: Sendable {
         public var sandbox: ObservedSandbox?
         public var containers: [ObservedContainer]
+        public var uid: String? = nil
     }
 
     /// Inputs a sync needs besides the pod: its environment resolver and its volume mounts.
@@ -64,7 +84,7 @@ public final class PodSync: Sendable {
             guard let status = try? await runtime.containerStatus(.with { $0.containerID = item.id }).status else { continue }
             containers.append(Self.observed(status))
         }
-        return Observation(sandbox: sandbox, containers: containers)
+        return Observation(sandbox: sandbox, containers: containers, uid: uid)
     }
 
     static func observed(_ status: Runtime_V1_ContainerStatus) -> ObservedContainer {
@@ -103,6 +123,8 @@ public final class PodSync: Sendable {
         var waitingNow: [String: ContainerStatuses.Waiting] = [:]
         for name in actions.backingOff.keys {
             let delay = backoffState.delay("\(uid)/\(name)")
+            emit(uid, Event(warning: true, reason: "BackOff",
+                            message: "Back-off restarting failed container \(name) in pod \(pod.name)_\(pod.namespace)(\(uid))"))
             waitingNow[name] = .init(reason: "CrashLoopBackOff",
                                      message: CrashLoopBackOff.message(delay: delay, container: name, pod: pod.name, namespace: pod.namespace, uid: uid))
         }
@@ -150,21 +172,36 @@ public final class PodSync: Sendable {
         let image = container["image"]?.stringValue ?? ""
         let policy = container["imagePullPolicy"]?.stringValue ?? (image.hasSuffix(":latest") || !image.contains(":") ? "Always" : "IfNotPresent")
         var imageRef = ""
+        let name = container["name"]?.stringValue ?? ""
         do {
             let present = try await runtime.imageStatus(.with { $0.image.image = image })
             if present.hasImage { imageRef = present.image.id }
             if policy == "Always" || (imageRef.isEmpty && policy == "IfNotPresent") {
+                emit(pod.uid, Event(reason: "Pulling", message: "Pulling image \"\(image)\""))
+                let started = ContinuousClock.now
                 imageRef = try await runtime.pullImage(.with { $0.image.image = image; $0.sandboxConfig = sandboxConfig }).imageRef
+                let took = Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)
+                let size = (try? await runtime.imageStatus(.with { $0.image.image = image }))?.image.size ?? 0
+                let text = String(format: "%.3fs", took)
+                emit(pod.uid, Event(reason: "Pulled",
+                                    message: "Successfully pulled image \"\(image)\" in \(text) (\(text) including waiting). Image size: \(size) bytes."))
             } else if imageRef.isEmpty {
+                emit(pod.uid, Event(warning: true, reason: "ErrImageNeverPull",
+                                    message: "Container image \"\(image)\" is not present with pull policy of Never"))
                 return .init(reason: "ErrImageNeverPull", message: "Container image \"\(image)\" is not present with pull policy of Never")
+            } else {
+                emit(pod.uid, Event(reason: "Pulled", message: "Container image \"\(image)\" already present on machine"))
             }
         } catch {
+            emit(pod.uid, Event(warning: true, reason: "Failed", message: "Failed to pull image \"\(image)\": \(error)"))
+            emit(pod.uid, Event(warning: true, reason: "Failed", message: "Error: ErrImagePull"))
             return .init(reason: "ErrImagePull", message: "\(error)")
         }
         let env: EnvResolver.Result
         do {
             env = try context.env(pod, container)
         } catch {
+            emit(pod.uid, Event(warning: true, reason: "Failed", message: "Error: \(error.message)"))
             return .init(reason: "CreateContainerConfigError", message: error.message)
         }
         let config = configs.container(container, pod: pod, attempt: attempt, env: env.env, mounts: context.mounts(pod, container),
@@ -177,19 +214,24 @@ public final class PodSync: Sendable {
                 $0.sandboxConfig = sandboxConfig
             }).containerID
         } catch {
+            emit(pod.uid, Event(warning: true, reason: "Failed", message: "Error: \(error)"))
             return .init(reason: "CreateContainerError", message: "\(error)")
         }
+        emit(pod.uid, Event(reason: "Created", message: "Created container \(name)"))
         do {
             _ = try await runtime.startContainer(.with { $0.containerID = id })
         } catch {
+            emit(pod.uid, Event(warning: true, reason: "Failed", message: "Error: \(error)"))
             return .init(reason: "RunContainerError", message: "\(error)")
         }
+        emit(pod.uid, Event(reason: "Started", message: "Started container \(name)"))
         return nil
     }
 
     /// Stops every container (with the grace period) and the sandbox.
     func killPod(_ observation: Observation, grace: Int64) async throws {
         for container in observation.containers where container.state == .running {
+            if let uid = observation.uid { emit(uid, Event(reason: "Killing", message: "Stopping container \(container.name)")) }
             _ = try? await runtime.stopContainer(.with { $0.containerID = container.id; $0.timeout = grace })
         }
         if let sandbox = observation.sandbox, sandbox.ready {
@@ -207,6 +249,7 @@ public final class PodSync: Sendable {
             for name in observation.containers.map(\.name) { state.forget("\(uid)/\(name)") }
         }
         waiting.withLock { all in for key in all.keys where key.hasPrefix(uid + "/") { all[key] = nil } }
+        _ = takeEvents(uid: uid)
     }
 
     // MARK: Status
