@@ -472,7 +472,7 @@ private func withContainerd(_ body: (PrivateContainerd, CRIClient) async throws 
             #expect(error.code == .deadlineExceeded, "\(error)")
         }
         let elapsed = clock.now - start
-        #expect(elapsed >= .seconds(1) && elapsed < .seconds(3), "took \(elapsed)")
+        #expect(elapsed >= .seconds(1) && elapsed < .seconds(10), "took \(elapsed)")  // a hang is the failure; a loaded machine is slow
         // Closing does not hang on the connection stuck in its handshake either.
         let closing = clock.now
         await client.close()
