@@ -63,21 +63,21 @@ public actor FakeContainerRuntime: ContainerRuntime {
 
     // MARK: State
 
-    private var sandboxes: [String: Sandbox] = [:]
-    private var sandboxOrder: [String] = []
-    private var containers: [String: Container] = [:]
-    private var containerOrder: [String] = []
-    private var images: [String: Runtime_V1_Image] = [:]  // by id
-    private var injected: [Method: [RuntimeError]] = [:]
-    private var exitOnStartCodes: [String: Int32] = [:]
-    private var usedIPs: Set<UInt32> = []
-    private var subnetBase: UInt32 = 0x0A58_0000  // 10.88.0.0
-    private var subnetBits = 16
-    private var idCounter: UInt64 = 0
-    private var fakeClock: Int64?
+    var sandboxes: [String: Sandbox] = [:]
+    var sandboxOrder: [String] = []
+    var containers: [String: Container] = [:]
+    var containerOrder: [String] = []
+    var images: [String: Runtime_V1_Image] = [:]  // by id
+    var injected: [Method: [RuntimeError]] = [:]
+    var exitOnStartCodes: [String: Int32] = [:]
+    var usedIPs: Set<UInt32> = []
+    var subnetBase: UInt32 = 0x0A58_0000  // 10.88.0.0
+    var subnetBits = 16
+    var idCounter: UInt64 = 0
+    var fakeClock: Int64?
 
     /// Every call so far, in order.
-    public private(set) var calls: [Call] = []
+    public internal(set) var calls: [Call] = []
     /// The runtime's conditions; `Status` reports them.
     public var runtimeReady = true
     public var networkReady = true
@@ -97,84 +97,14 @@ public actor FakeContainerRuntime: ContainerRuntime {
         self.runtimeVersion = runtimeVersion
     }
 
-    // MARK: Test hooks
-
-    /// Pod IPs come from `cidr` (IPv4, e.g. "10.99.0.0/24"), from its second address on.
-    public func setPodSubnet(_ cidr: String) throws {
-        let parts = cidr.split(separator: "/")
-        guard parts.count == 2, let bits = Int(parts[1]), (8...30).contains(bits), let base = Self.parseIPv4(String(parts[0]))
-        else { throw RuntimeError(.invalidArgument, "invalid pod subnet \(cidr)") }
-        subnetBits = bits
-        subnetBase = base & (UInt32.max << UInt32(32 - bits))
-        usedIPs = []
-    }
-
-    /// Makes the next call of `method` fail with `error` (errors queue up in order).
-    public func injectError(_ error: RuntimeError, for method: Method) {
-        injected[method, default: []].append(error)
-    }
-
-    /// Ends a running container with `exitCode` (reason "Completed" for 0, else "Error").
-    public func exitContainer(_ id: String, exitCode: Int32, reason: String? = nil, message: String = "") throws {
-        guard var container = containers[id] else { throw RuntimeError.notFound("container \"\(id)\" not found") }
-        guard container.state == .containerRunning else {
-            throw RuntimeError(.failedPrecondition, "container \(id) is not running")
-        }
-        finish(&container, exitCode: exitCode, reason: reason, message: message)
-        containers[id] = container
-    }
-
-    /// Containers with this name (ContainerMetadata.name) exit with `exitCode` as soon as they start.
-    public func exitOnStart(containerName: String, exitCode: Int32) {
-        exitOnStartCodes[containerName] = exitCode
-    }
-
-    /// Adds an image as if pulled; returns its id.
-    @discardableResult
-    public func addImage(_ reference: String, size: UInt64 = 1_000_000) -> String {
-        let ref = Self.normalize(reference)
-        if let existing = findImage(ref) { return existing.id }
-        var image = Runtime_V1_Image()
-        image.id = "sha256:" + Self.hex(of: "image:" + ref)
-        image.size = size
-        if ref.contains("@") {
-            image.repoDigests = [ref]
-        } else {
-            image.repoTags = [ref]
-            image.repoDigests = [Self.repository(of: ref) + "@sha256:" + Self.hex(of: "digest:" + ref)]
-        }
-        image.spec.image = image.id
-        images[image.id] = image
-        return image.id
-    }
-
-    /// Freezes the clock at `nanoseconds` (timestamps are wall-clock time otherwise).
-    public func setTime(nanoseconds: Int64) { fakeClock = nanoseconds }
-    public func advanceTime(by duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        fakeClock = now() + seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-
-    public func setRuntimeReady(_ ready: Bool) { runtimeReady = ready }
-    public func setNetworkReady(_ ready: Bool) { networkReady = ready }
-    public func setPullableImages(_ references: Set<String>?) { pullableImages = references.map { Set($0.map(Self.normalize)) } }
-    public func setStopExitCode(_ code: Int32) { stopExitCode = code }
-    public func setExecHandler(_ handler: @escaping @Sendable (String, [String]) -> Runtime_V1_ExecSyncResponse) {
-        execHandler = handler
-    }
-
-    /// The calls made to one method, in order.
-    public func calls(to method: Method) -> [Call] { calls.filter { $0.method == method } }
-    public func resetCalls() { calls = [] }
-
     // MARK: Helpers
 
-    private func now() -> Int64 {
+    func now() -> Int64 {
         if let fakeClock { return fakeClock }
         return Int64(Date().timeIntervalSince1970 * 1_000_000_000)
     }
 
-    private func record(_ method: Method, _ target: String = "") throws {
+    func record(_ method: Method, _ target: String = "") throws {
         calls.append(Call(method: method, target: target))
         if var queue = injected[method], !queue.isEmpty {
             let error = queue.removeFirst()
@@ -183,7 +113,7 @@ public actor FakeContainerRuntime: ContainerRuntime {
         }
     }
 
-    private func newID() -> String {
+    func newID() -> String {
         idCounter += 1
         return Self.hex(of: "id:\(idCounter):\(ObjectIdentifier(self).hashValue)")
     }
@@ -234,7 +164,7 @@ public actor FakeContainerRuntime: ContainerRuntime {
         return ref
     }
 
-    private func findImage(_ reference: String) -> Runtime_V1_Image? {
+    func findImage(_ reference: String) -> Runtime_V1_Image? {
         if let image = images[reference] { return image }
         let ref = Self.normalize(reference)
         if let image = images[ref] { return image }
@@ -244,7 +174,7 @@ public actor FakeContainerRuntime: ContainerRuntime {
         }
     }
 
-    private func allocateIP() throws -> String {
+    func allocateIP() throws -> String {
         let size = UInt32(1) << UInt32(32 - subnetBits)
         for offset in UInt32(2)..<(size - 1) where !usedIPs.contains(subnetBase + offset) {
             usedIPs.insert(subnetBase + offset)
@@ -253,11 +183,11 @@ public actor FakeContainerRuntime: ContainerRuntime {
         throw RuntimeError.unknown("failed to setup network for sandbox: no IP addresses available in range set")
     }
 
-    private func releaseIP(_ ip: String) {
+    func releaseIP(_ ip: String) {
         if let value = Self.parseIPv4(ip) { usedIPs.remove(value) }
     }
 
-    private func sandbox(_ id: String) throws -> Sandbox {
+    func sandbox(_ id: String) throws -> Sandbox {
         if let sandbox = sandboxes[id] { return sandbox }
         // containerd accepts a unique id prefix.
         let matches = sandboxOrder.filter { $0.hasPrefix(id) }
@@ -265,14 +195,14 @@ public actor FakeContainerRuntime: ContainerRuntime {
         throw RuntimeError.notFound("an error occurred when try to find sandbox \"\(id)\": not found")
     }
 
-    private func container(_ id: String) throws -> Container {
+    func container(_ id: String) throws -> Container {
         if let container = containers[id] { return container }
         let matches = containerOrder.filter { $0.hasPrefix(id) }
         if !id.isEmpty, matches.count == 1, let container = containers[matches[0]] { return container }
         throw RuntimeError.notFound("an error occurred when try to find container \"\(id)\": not found")
     }
 
-    private func finish(_ container: inout Container, exitCode: Int32, reason: String?, message: String) {
+    func finish(_ container: inout Container, exitCode: Int32, reason: String?, message: String) {
         container.state = .containerExited
         container.finishedAt = now()
         container.exitCode = exitCode
@@ -280,11 +210,11 @@ public actor FakeContainerRuntime: ContainerRuntime {
         container.message = message
     }
 
-    private static func matches(_ labels: [String: String], _ selector: [String: String]) -> Bool {
+    static func matches(_ labels: [String: String], _ selector: [String: String]) -> Bool {
         selector.allSatisfy { labels[$0.key] == $0.value }
     }
 
-    private func stopContainers(inSandbox id: String) {
+    func stopContainers(inSandbox id: String) {
         for containerID in containerOrder {
             guard var container = containers[containerID], container.sandboxID == id,
                   container.state == .containerRunning else { continue }
@@ -293,7 +223,7 @@ public actor FakeContainerRuntime: ContainerRuntime {
         }
     }
 
-    private func podSandboxStatus(of sandbox: Sandbox) -> Runtime_V1_PodSandboxStatus {
+    func podSandboxStatus(of sandbox: Sandbox) -> Runtime_V1_PodSandboxStatus {
         var status = Runtime_V1_PodSandboxStatus()
         status.id = sandbox.id
         status.metadata = sandbox.config.metadata
@@ -307,7 +237,7 @@ public actor FakeContainerRuntime: ContainerRuntime {
         return status
     }
 
-    private func containerStatus(of container: Container) -> Runtime_V1_ContainerStatus {
+    func containerStatus(of container: Container) -> Runtime_V1_ContainerStatus {
         var status = Runtime_V1_ContainerStatus()
         status.id = container.id
         status.metadata = container.config.metadata
@@ -328,7 +258,7 @@ public actor FakeContainerRuntime: ContainerRuntime {
         return status
     }
 
-    private func containerStats(of container: Container) -> Runtime_V1_ContainerStats {
+    func containerStats(of container: Container) -> Runtime_V1_ContainerStats {
         var stats = Runtime_V1_ContainerStats()
         stats.attributes.id = container.id
         stats.attributes.metadata = container.config.metadata
@@ -344,7 +274,7 @@ public actor FakeContainerRuntime: ContainerRuntime {
         return stats
     }
 
-    private func podSandboxStats(of sandbox: Sandbox) -> Runtime_V1_PodSandboxStats {
+    func podSandboxStats(of sandbox: Sandbox) -> Runtime_V1_PodSandboxStats {
         var stats = Runtime_V1_PodSandboxStats()
         stats.attributes.id = sandbox.id
         stats.attributes.metadata = sandbox.config.metadata
@@ -626,7 +556,7 @@ public actor FakeContainerRuntime: ContainerRuntime {
         return .init()
     }
 
-    private func runningContainer(_ id: String) throws -> Container {
+    func runningContainer(_ id: String) throws -> Container {
         let container = try container(id)
         guard container.state == .containerRunning else {
             throw RuntimeError.unknown("container is in \(Self.stateName(container.state)) state")
@@ -634,127 +564,4 @@ public actor FakeContainerRuntime: ContainerRuntime {
         return container
     }
 
-    public func execSync(_ request: Runtime_V1_ExecSyncRequest) async throws -> Runtime_V1_ExecSyncResponse {
-        try record(.execSync, request.containerID)
-        let container = try runningContainer(request.containerID)
-        return execHandler(container.id, request.cmd)
-    }
-
-    public func exec(_ request: Runtime_V1_ExecRequest) async throws -> Runtime_V1_ExecResponse {
-        try record(.exec, request.containerID)
-        let container = try runningContainer(request.containerID)
-        guard request.stdin || request.stdout || request.stderr else {
-            throw RuntimeError(.invalidArgument, "one of stdin, stdout, or stderr must be set")
-        }
-        return .with { $0.url = "http://127.0.0.1:10010/exec/\(container.id.prefix(8))\(idCounter)" }
-    }
-
-    public func attach(_ request: Runtime_V1_AttachRequest) async throws -> Runtime_V1_AttachResponse {
-        try record(.attach, request.containerID)
-        let container = try runningContainer(request.containerID)
-        return .with { $0.url = "http://127.0.0.1:10010/attach/\(container.id.prefix(8))" }
-    }
-
-    public func portForward(_ request: Runtime_V1_PortForwardRequest) async throws -> Runtime_V1_PortForwardResponse {
-        try record(.portForward, request.podSandboxID)
-        let sandbox = try sandbox(request.podSandboxID)
-        guard sandbox.state == .sandboxReady else {
-            throw RuntimeError(.failedPrecondition, "sandbox \(sandbox.id) is not running")
-        }
-        return .with { $0.url = "http://127.0.0.1:10010/portforward/\(sandbox.id.prefix(8))" }
-    }
-
-    public func containerStats(_ request: Runtime_V1_ContainerStatsRequest) async throws
-        -> Runtime_V1_ContainerStatsResponse
-    {
-        try record(.containerStats, request.containerID)
-        let container = try container(request.containerID)
-        return .with { $0.stats = containerStats(of: container) }
-    }
-
-    public func listContainerStats(_ request: Runtime_V1_ListContainerStatsRequest) async throws
-        -> Runtime_V1_ListContainerStatsResponse
-    {
-        try record(.listContainerStats)
-        let filter = request.filter
-        let stats = containerOrder.compactMap { containers[$0] }.filter { container in
-            container.state == .containerRunning
-                && (filter.id.isEmpty || container.id.hasPrefix(filter.id))
-                && (filter.podSandboxID.isEmpty || container.sandboxID.hasPrefix(filter.podSandboxID))
-                && Self.matches(container.config.labels, filter.labelSelector)
-        }.map(containerStats(of:))
-        return .with { $0.stats = stats }
-    }
-
-    public func podSandboxStats(_ request: Runtime_V1_PodSandboxStatsRequest) async throws
-        -> Runtime_V1_PodSandboxStatsResponse
-    {
-        try record(.podSandboxStats, request.podSandboxID)
-        let sandbox = try sandbox(request.podSandboxID)
-        return .with { $0.stats = podSandboxStats(of: sandbox) }
-    }
-
-    public func listPodSandboxStats(_ request: Runtime_V1_ListPodSandboxStatsRequest) async throws
-        -> Runtime_V1_ListPodSandboxStatsResponse
-    {
-        try record(.listPodSandboxStats)
-        let filter = request.filter
-        let stats = sandboxOrder.compactMap { sandboxes[$0] }.filter { sandbox in
-            sandbox.state == .sandboxReady
-                && (filter.id.isEmpty || sandbox.id.hasPrefix(filter.id))
-                && Self.matches(sandbox.config.labels, filter.labelSelector)
-        }.map(podSandboxStats(of:))
-        return .with { $0.stats = stats }
-    }
-
-    // MARK: ImageService
-
-    public func listImages(_ request: Runtime_V1_ListImagesRequest) async throws -> Runtime_V1_ListImagesResponse {
-        try record(.listImages)
-        let wanted = request.filter.image.image
-        let list: [Runtime_V1_Image]
-        if wanted.isEmpty {
-            list = images.values.sorted { $0.id < $1.id }
-        } else {
-            list = findImage(wanted).map { [$0] } ?? []
-        }
-        return .with { $0.images = list }
-    }
-
-    public func imageStatus(_ request: Runtime_V1_ImageStatusRequest) async throws -> Runtime_V1_ImageStatusResponse {
-        try record(.imageStatus, request.image.image)
-        var response = Runtime_V1_ImageStatusResponse()
-        if let image = findImage(request.image.image) { response.image = image }
-        return response
-    }
-
-    public func pullImage(_ request: Runtime_V1_PullImageRequest) async throws -> Runtime_V1_PullImageResponse {
-        try record(.pullImage, request.image.image)
-        let ref = Self.normalize(request.image.image)
-        if let pullableImages, !pullableImages.contains(ref) {
-            throw RuntimeError.notFound(
-                "failed to pull and unpack image \"\(ref)\": failed to resolve reference \"\(ref)\": \(ref): not found")
-        }
-        let id = addImage(ref)
-        return .with { $0.imageRef = id }
-    }
-
-    public func removeImage(_ request: Runtime_V1_RemoveImageRequest) async throws -> Runtime_V1_RemoveImageResponse {
-        try record(.removeImage, request.image.image)
-        if let image = findImage(request.image.image) { images[image.id] = nil }  // idempotent
-        return .init()
-    }
-
-    public func imageFsInfo(_ request: Runtime_V1_ImageFsInfoRequest) async throws -> Runtime_V1_ImageFsInfoResponse {
-        try record(.imageFsInfo)
-        let used = images.values.reduce(UInt64(0)) { $0 + $1.size }
-        return .with {
-            $0.imageFilesystems = [.with {
-                $0.timestamp = now()
-                $0.fsID.mountpoint = "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs"
-                $0.usedBytes.value = used
-                $0.inodesUsed.value = UInt64(images.count)
-            }]
-        }
-    }
 }
