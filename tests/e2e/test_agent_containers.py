@@ -68,7 +68,7 @@ def agent_cluster(swiftlet_bin, tmp_path_factory):
     try:
         server.start()
         start_agent()
-        yield server, start_agent, agents
+        yield server, start_agent, agents, run
     finally:
         try:
             # Pods first (the agent stops their containers), then the agent, its containerd, the registry.
@@ -258,7 +258,7 @@ def _try(fn):
 
 
 def test_a_restarted_agent_adopts_its_pods(agent_cluster):
-    server, start_agent, agents = agent_cluster
+    server, start_agent, agents, _ = agent_cluster
     before = {p["metadata"]["uid"]: p["status"]["containerStatuses"][0]["containerID"] for p in _pods(server, "app=nginx")}
     proc = agents[-1]
     os.kill(proc.pid, signal.SIGKILL)
@@ -272,3 +272,72 @@ def test_a_restarted_agent_adopts_its_pods(agent_cluster):
     for pod in _pods(server, "app=nginx"):
         assert pod["status"]["containerStatuses"][0]["restartCount"] == 0
         assert _http(pod["status"]["podIP"])[0] == 200
+
+
+CRASHER = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: crasher
+spec:
+  containers:
+  - name: app
+    image: busybox:1.36
+    command: ["sh", "-c", "sleep 1; exit 3"]
+"""
+
+
+def test_a_crashing_container_restarts_with_back_off(agent_cluster):
+    server, *_ = agent_cluster
+    ok(server.kubectl("apply", "-f", "-", input=CRASHER))
+    seen = set()
+
+    def backing_off():
+        status = ((_pod(server, "crasher") or {}).get("status", {}).get("containerStatuses") or [{}])[0]
+        waiting = status.get("state", {}).get("waiting", {})
+        seen.add(waiting.get("reason"))
+        return status.get("restartCount", 0) >= 2 and "CrashLoopBackOff" in seen
+
+    wait_until(backing_off, timeout=90, interval=0.3, msg="restarts with CrashLoopBackOff")
+    status = _pod(server, "crasher")["status"]["containerStatuses"][0]
+    assert status["lastState"]["terminated"]["exitCode"] == 3
+    assert status["lastState"]["terminated"]["reason"] == "Error"
+    events = ok(server.kubectl("get", "events", "--field-selector", "involvedObject.name=crasher")).stdout
+    assert "BackOff" in events and "Back-off restarting failed container app" in events, events
+    ok(server.kubectl("delete", "pod", "crasher", "--grace-period=1"))
+
+
+def test_containerd_killed_is_restarted_and_pods_keep_running(agent_cluster):
+    server, _, _, run = agent_cluster
+    pid_file = run / "containerd" / "containerd.pid"
+    old = int(pid_file.read_text().strip())
+    pods = _pods(server, "app=nginx")
+    os.kill(old, signal.SIGKILL)
+    wait_until(lambda: pid_file.exists() and pid_file.read_text().strip() not in ("", str(old)), timeout=30, msg="containerd restarted")
+    # The pods' containers live in their shims: they still answer, with the same containers.
+    for pod in pods:
+        assert _http(pod["status"]["podIP"])[0] == 200
+    ok(server.kubectl("run", "after-restart", "--image=nginx:1.14.2", "--restart=Never"))
+    wait_until(lambda: (_pod(server, "after-restart") or {}).get("status", {}).get("phase") == "Running", timeout=60,
+               msg="a new pod runs on the restarted containerd")
+    after = {p["metadata"]["uid"]: p["status"]["containerStatuses"][0]["containerID"] for p in _pods(server, "app=nginx")}
+    assert after == {p["metadata"]["uid"]: p["status"]["containerStatuses"][0]["containerID"] for p in pods}
+    ok(server.kubectl("delete", "pod", "after-restart", "--grace-period=1"))
+
+
+def test_a_pod_deleted_while_the_agent_is_down_is_cleaned_up_when_it_returns(agent_cluster):
+    server, start_agent, agents, _ = agent_cluster
+    ok(server.kubectl("run", "orphaned", "--image=nginx:1.14.2", "--restart=Never"))
+    wait_until(lambda: (_pod(server, "orphaned") or {}).get("status", {}).get("phase") == "Running", timeout=60, msg="orphaned Running")
+    ip = _pod(server, "orphaned")["status"]["podIP"]
+    proc = agents[-1]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    ok(server.kubectl("delete", "pod", "orphaned", "--wait=false"))
+    time.sleep(1)
+    # Nobody stops it while the agent is down: still terminating, still serving.
+    assert _pod(server, "orphaned")["metadata"].get("deletionTimestamp")
+    assert _http(ip)[0] == 200
+    start_agent()
+    wait_until(lambda: _pod(server, "orphaned") is None, timeout=90, msg="the pod object removed by the returning agent")
+    wait_until(lambda: _try(lambda: _http(ip)) is None, timeout=30, msg="its containers stopped")
