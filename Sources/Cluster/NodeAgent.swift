@@ -84,10 +84,7 @@ public struct NodeAgent: Sendable {
             if let existing = try? await client.get(.nodes, name: name) {
                 node = existing
             } else {
-                node = try await client.create(.nodes, object: [
-                    "apiVersion": "v1", "kind": "Node",
-                    "metadata": ["name": .string(name), "labels": ["kubernetes.io/hostname": .string(name), "kubernetes.io/os": "linux"]],
-                ])
+                node = try await client.create(.nodes, object: Kubelet.newNode(name: name))
             }
             if let cidr = node["spec"]?["podCIDR"]?.stringValue, !cidr.isEmpty { return cidr }
             if ContinuousClock.now > deadline { throw AgentError("node \(name) has no spec.podCIDR: the API server allocates one from --cluster-cidr") }

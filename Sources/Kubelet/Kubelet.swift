@@ -150,20 +150,22 @@ public final class Kubelet: Sendable {
         if let existing = try await getNode(name) {
             node = existing
         } else {
-            node = try await client.create(.nodes, object: [
-                "apiVersion": "v1", "kind": "Node",
-                "metadata": ["name": .string(name), "labels": [
-                    "kubernetes.io/hostname": .string(name), "kubernetes.io/os": "linux", "kubernetes.io/arch": .string(facts.architecture),
-                    "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": .string(facts.architecture),
-                    "node-role.kubernetes.io/control-plane": "true",
-                ]],
-            ])
+            node = try await client.create(.nodes, object: Self.newNode(name: name, architecture: facts.architecture))
         }
         node["status"] = NodeStatus.status(facts, runtimeVersion: version, ready: ready,
                                            notReadyMessage: "container runtime is down", previous: node["status"]?["conditions"]?.arrayValue ?? [],
                                            now: Date(), maxPods: options.maxPods)
         _ = try await client.updateStatus(.nodes, object: node)
         try await renewLease(nodeUID: node.uid)
+    }
+
+    /// The Node a kubelet registers: its name and the well-known hostname/os/arch labels.
+    public static func newNode(name: String, architecture: String = "amd64") -> JSONValue {
+        ["apiVersion": "v1", "kind": "Node",
+         "metadata": ["name": .string(name), "labels": [
+             "kubernetes.io/hostname": .string(name), "kubernetes.io/os": "linux", "kubernetes.io/arch": .string(architecture),
+             "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": .string(architecture),
+         ]]]
     }
 
     func getNode(_ name: String) async throws(StatusError) -> JSONValue? {
@@ -387,8 +389,12 @@ public final class Kubelet: Sendable {
     func envResolver() -> EnvResolver {
         let configMaps = self.configMaps.lister, secrets = self.secrets.lister, services = self.services.lister
         return EnvResolver(configMap: { configMaps.get(namespace: $0, name: $1) }, secret: { secrets.get(namespace: $0, name: $1) },
-                           services: services.list(),
-                           nodeAllocatable: ["cpu": Quantity(value: Int64(facts.cpus)), "memory": Quantity(value: facts.memoryBytes)])
+                           services: services.list(), nodeAllocatable: nodeAllocatable)
+    }
+
+    /// What resourceFieldRefs answer for a limit a container does not set.
+    var nodeAllocatable: [String: Quantity] {
+        ["cpu": Quantity(value: Int64(facts.cpus)), "memory": Quantity(value: facts.memoryBytes)]
     }
 
     // MARK: Volumes
@@ -401,7 +407,7 @@ public final class Kubelet: Sendable {
         let fm = FileManager.default
         let files = VolumeFiles(configMap: { [configMaps] in configMaps.lister.get(namespace: $0, name: $1) },
                                 secret: { [secrets] in secrets.lister.get(namespace: $0, name: $1) },
-                                nodeAllocatable: ["cpu": Quantity(value: Int64(facts.cpus)), "memory": Quantity(value: facts.memoryBytes)])
+                                nodeAllocatable: nodeAllocatable)
         var paths: [String: (path: String, readOnly: Bool)] = [:]
         for volume in pod["spec"]?["volumes"]?.arrayValue ?? [] {
             let name = volume["name"]?.stringValue ?? ""

@@ -9,7 +9,7 @@ import Synchronization
 
 /// The loopback client with injected faults: status updates answered 409 Conflict, pod ADDED watch
 /// events lost (a missed watch event).
-final class FaultyClient: APIClient {
+final class FaultyClient: ForwardingClient {
     let base: LoopbackClient
     /// Resource name ("jobs") -> how many more status updates to fail with a Conflict.
     let conflicts = Mutex<[String: Int]>([:])
@@ -20,6 +20,7 @@ final class FaultyClient: APIClient {
     let conflictsServed = Mutex(0)
 
     init(base: LoopbackClient) { self.base = base }
+    var inner: any APIClient { base }
 
     /// Whether to drop the next ADDED event of pods (or jobs), counting it.
     func takeDrop(pods: Bool) -> Bool {
@@ -37,12 +38,6 @@ final class FaultyClient: APIClient {
         }
     }
 
-    func get(_ resource: ResourceID, namespace: String, name: String, subresource: String?) async throws(StatusError) -> JSONValue {
-        try await base.get(resource, namespace: namespace, name: name, subresource: subresource)
-    }
-    func list(_ resource: ResourceID, namespace: String?, query: ListQuery) async throws(StatusError) -> ObjectList {
-        try await base.list(resource, namespace: namespace, query: query)
-    }
     func watch(_ resource: ResourceID, namespace: String?, query: WatchQuery) async throws(StatusError) -> EventStream {
         let stream = try await base.watch(resource, namespace: namespace, query: query)
         guard resource == .pods || resource == .jobs else { return stream }
@@ -61,13 +56,6 @@ final class FaultyClient: APIClient {
             continuation.finish()
         }
     }
-    func create(_ resource: ResourceID, namespace: String, object: JSONValue, query: WriteQuery) async throws(StatusError) -> JSONValue {
-        try await base.create(resource, namespace: namespace, object: object, query: query)
-    }
-    func create(_ resource: ResourceID, namespace: String, name: String, subresource: String, object: JSONValue,
-                query: WriteQuery) async throws(StatusError) -> JSONValue {
-        try await base.create(resource, namespace: namespace, name: name, subresource: subresource, object: object, query: query)
-    }
     func update(_ resource: ResourceID, namespace: String, object: JSONValue, subresource: String?,
                 query: WriteQuery) async throws(StatusError) -> JSONValue {
         if subresource == "status", conflicts.withLock({ c in (c[resource.resource] ?? 0) > 0 ? { c[resource.resource]! -= 1; return true }() : false }) {
@@ -76,17 +64,6 @@ final class FaultyClient: APIClient {
                               message: "Operation cannot be fulfilled on \(resource.resource) \"\(object.name)\": the object has been modified; please apply your changes to the latest version and try again")
         }
         return try await base.update(resource, namespace: namespace, object: object, subresource: subresource, query: query)
-    }
-    func patch(_ resource: ResourceID, namespace: String, name: String, format: PatchFormat, body: JSONValue,
-               subresource: String?, query: WriteQuery) async throws(StatusError) -> JSONValue {
-        try await base.patch(resource, namespace: namespace, name: name, format: format, body: body, subresource: subresource, query: query)
-    }
-    func delete(_ resource: ResourceID, namespace: String, name: String, options: DeleteQuery) async throws(StatusError) -> JSONValue {
-        try await base.delete(resource, namespace: namespace, name: name, options: options)
-    }
-    func deleteCollection(_ resource: ResourceID, namespace: String?, query: ListQuery,
-                          options: DeleteQuery) async throws(StatusError) -> ObjectList {
-        try await base.deleteCollection(resource, namespace: namespace, query: query, options: options)
     }
 }
 

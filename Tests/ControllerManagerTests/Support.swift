@@ -60,7 +60,7 @@ final class ManualClock: Sendable {
 /// A client that answers 409 Conflict to the first `conflicts` updates of `resource` (of its
 /// `subresource` only, when one is given), as when another writer got there first, then passes
 /// everything through.
-final class ConflictingClient: APIClient, Sendable {
+final class ConflictingClient: ForwardingClient, Sendable {
     let inner: any APIClient
     let resource: ResourceID
     let subresource: String?
@@ -74,6 +74,27 @@ final class ConflictingClient: APIClient, Sendable {
         remaining = Mutex(conflicts)
     }
 
+    func update(_ resource: ResourceID, namespace: String, object: JSONValue, subresource: String?,
+                query: WriteQuery) async throws(StatusError) -> JSONValue {
+        if resource == self.resource, self.subresource == nil || self.subresource == subresource, remaining.withLock({ count in
+            guard count > 0 else { return false }
+            count -= 1
+            return true
+        }) {
+            refused.withLock { $0 += 1 }
+            throw StatusError(code: 409, reason: "Conflict",
+                              message: "Operation cannot be fulfilled on \(resource.resource) \"\(object.name)\": the object has been modified; please apply your changes to the latest version and try again")
+        }
+        return try await inner.update(resource, namespace: namespace, object: object, subresource: subresource, query: query)
+    }
+}
+
+/// A test client that forwards every call to `inner`; conformers implement only what they interfere with.
+protocol ForwardingClient: APIClient {
+    var inner: any APIClient { get }
+}
+
+extension ForwardingClient {
     func get(_ resource: ResourceID, namespace: String, name: String, subresource: String?) async throws(StatusError) -> JSONValue {
         try await inner.get(resource, namespace: namespace, name: name, subresource: subresource)
     }
@@ -92,16 +113,7 @@ final class ConflictingClient: APIClient, Sendable {
     }
     func update(_ resource: ResourceID, namespace: String, object: JSONValue, subresource: String?,
                 query: WriteQuery) async throws(StatusError) -> JSONValue {
-        if resource == self.resource, self.subresource == nil || self.subresource == subresource, remaining.withLock({ count in
-            guard count > 0 else { return false }
-            count -= 1
-            return true
-        }) {
-            refused.withLock { $0 += 1 }
-            throw StatusError(code: 409, reason: "Conflict",
-                              message: "Operation cannot be fulfilled on \(resource.resource) \"\(object.name)\": the object has been modified; please apply your changes to the latest version and try again")
-        }
-        return try await inner.update(resource, namespace: namespace, object: object, subresource: subresource, query: query)
+        try await inner.update(resource, namespace: namespace, object: object, subresource: subresource, query: query)
     }
     func patch(_ resource: ResourceID, namespace: String, name: String, format: PatchFormat, body: JSONValue,
                subresource: String?, query: WriteQuery) async throws(StatusError) -> JSONValue {

@@ -7,7 +7,7 @@ import Synchronization
 
 /// A client that forwards to another and lets a test interfere: fail chosen creates, or have "someone
 /// else" update an object just before the controller's write (so the write conflicts).
-final class InterferingClient: APIClient, Sendable {
+final class InterferingClient: ForwardingClient, Sendable {
     let inner: any APIClient
     /// Answers an error to return instead of creating (nil: create).
     let failCreate: Mutex<(@Sendable (ResourceID, JSONValue) -> StatusError?)?> = Mutex(nil)
@@ -20,23 +20,10 @@ final class InterferingClient: APIClient, Sendable {
 
     func createCount(_ resource: ResourceID) -> Int { creates.withLock { $0[resource.resource, default: 0] } }
 
-    func get(_ resource: ResourceID, namespace: String, name: String, subresource: String?) async throws(StatusError) -> JSONValue {
-        try await inner.get(resource, namespace: namespace, name: name, subresource: subresource)
-    }
-    func list(_ resource: ResourceID, namespace: String?, query: ListQuery) async throws(StatusError) -> ObjectList {
-        try await inner.list(resource, namespace: namespace, query: query)
-    }
-    func watch(_ resource: ResourceID, namespace: String?, query: WatchQuery) async throws(StatusError) -> EventStream {
-        try await inner.watch(resource, namespace: namespace, query: query)
-    }
     func create(_ resource: ResourceID, namespace: String, object: JSONValue, query: WriteQuery) async throws(StatusError) -> JSONValue {
         if let fail = failCreate.withLock({ $0 }), let error = fail(resource, object) { throw error }
         creates.withLock { $0[resource.resource, default: 0] += 1 }
         return try await inner.create(resource, namespace: namespace, object: object, query: query)
-    }
-    func create(_ resource: ResourceID, namespace: String, name: String, subresource: String, object: JSONValue,
-                query: WriteQuery) async throws(StatusError) -> JSONValue {
-        try await inner.create(resource, namespace: namespace, name: name, subresource: subresource, object: object, query: query)
     }
     func update(_ resource: ResourceID, namespace: String, object: JSONValue, subresource: String?,
                 query: WriteQuery) async throws(StatusError) -> JSONValue {
@@ -55,17 +42,6 @@ final class InterferingClient: APIClient, Sendable {
             interfered.withLock { $0 += 1 }
         }
         return try await inner.update(resource, namespace: namespace, object: object, subresource: subresource, query: query)
-    }
-    func patch(_ resource: ResourceID, namespace: String, name: String, format: PatchFormat, body: JSONValue,
-               subresource: String?, query: WriteQuery) async throws(StatusError) -> JSONValue {
-        try await inner.patch(resource, namespace: namespace, name: name, format: format, body: body, subresource: subresource, query: query)
-    }
-    func delete(_ resource: ResourceID, namespace: String, name: String, options: DeleteQuery) async throws(StatusError) -> JSONValue {
-        try await inner.delete(resource, namespace: namespace, name: name, options: options)
-    }
-    func deleteCollection(_ resource: ResourceID, namespace: String?, query: ListQuery,
-                          options: DeleteQuery) async throws(StatusError) -> ObjectList {
-        try await inner.deleteCollection(resource, namespace: namespace, query: query, options: options)
     }
 }
 

@@ -180,7 +180,8 @@ public final class PodSync: Sendable {
                 emit(pod.uid, Event(reason: "Pulling", message: "Pulling image \"\(image)\""))
                 let started = ContinuousClock.now
                 imageRef = try await runtime.pullImage(.with { $0.image.image = image; $0.sandboxConfig = sandboxConfig }).imageRef
-                let took = Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)
+                let elapsed = (ContinuousClock.now - started).components
+                let took = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
                 let size = (try? await runtime.imageStatus(.with { $0.image.image = image }))?.image.size ?? 0
                 let text = String(format: "%.3fs", took)
                 emit(pod.uid, Event(reason: "Pulled",
