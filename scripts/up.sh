@@ -18,12 +18,24 @@ install -m 0755 "$(swift build -c release --show-bin-path)/swiftlet" /usr/local/
 
 mkdir -p "$DATA_DIR" /var/log
 nohup /usr/local/bin/swiftlet server --data-dir "$DATA_DIR" --port "$PORT" \
-  --write-kubeconfig "$KUBECONFIG_PATH" --disable-agent >/var/log/swiftlet.log 2>&1 &
+  --write-kubeconfig "$KUBECONFIG_PATH" >/var/log/swiftlet.log 2>&1 &
 echo $! > /run/swiftlet.pid
 for _ in $(seq 1 100); do
   if curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then
     echo "Swiftlet is ready (pid $(cat /run/swiftlet.pid), log /var/log/swiftlet.log)."
     echo "export KUBECONFIG=$KUBECONFIG_PATH"
+    # The server's own node agent starts containerd and registers this machine as a node.
+    for _ in $(seq 1 120); do
+      if curl -fsS "http://127.0.0.1:$PORT/api/v1/nodes" 2>/dev/null | python3 -c '
+import json, sys
+nodes = json.load(sys.stdin)["items"]
+sys.exit(0 if any(c["type"] == "Ready" and c["status"] == "True" for n in nodes for c in n["status"].get("conditions", [])) else 1)'; then
+        echo "Node ready: $(curl -fsS "http://127.0.0.1:$PORT/api/v1/nodes" | python3 -c 'import json,sys; print(" ".join(n["metadata"]["name"] for n in json.load(sys.stdin)["items"]))')"
+        exit 0
+      fi
+      sleep 0.5
+    done
+    echo "The control plane is up but no node became Ready in 60 s; see /var/log/swiftlet.log" >&2
     exit 0
   fi
   sleep 0.1

@@ -86,6 +86,24 @@ public struct ControlPlane: Sendable {
                 await controllerManager.run()
             })
         }
+        if let agentConfiguration = configuration.agent {
+            // The agent talks to the registry in-process; it starts once the API is ready. If it cannot run
+            // (not root, no containerd), the control plane keeps serving and the log says why.
+            let agent = NodeAgent(configuration: agentConfiguration, client: LoopbackClient(registry: registry),
+                                  logger: logger)
+            services.append(LoopService(name: "agent") {
+                while !ready.load(ordering: .relaxed), !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
+                if let problem = agent.unmetRequirement() {
+                    logger.error("the node agent cannot run: \(problem); serving the control plane only (pass --disable-agent to silence this)")
+                    return
+                }
+                do {
+                    try await agent.run()
+                } catch where !(error is CancellationError) {
+                    logger.error("the node agent stopped: \(error); serving the control plane only")
+                } catch {}
+            })
+        }
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -75,6 +75,16 @@ public struct NodeAgent: Sendable {
         await containerd.stop()
     }
 
+    /// Why this agent cannot run on this machine (nil when it can): it needs root for cgroups, mounts and
+    /// CNI, and containerd installed unless an external runtime endpoint is given.
+    public func unmetRequirement() -> String? {
+        if geteuid() != 0 { return "it needs root (cgroups, mounts, pod networking)" }
+        if configuration.containerRuntimeEndpoint == nil, !FileManager.default.isExecutableFile(atPath: ContainerdOptions.defaultContainerdPath) {
+            return "\(ContainerdOptions.defaultContainerdPath) is missing (apt-get install containerd runc containernetworking-plugins)"
+        }
+        return nil
+    }
+
     /// Creates the Node if needed and waits (up to 10 s) for its podCIDR.
     func ensureNode() async throws -> String {
         let name = configuration.nodeName

@@ -6,7 +6,8 @@ public struct ServerConfiguration: Sendable {
     public var bindAddress = "127.0.0.1"
     public var port = 6443
     public var kubeconfigPath = "/etc/swiftlet/swiftlet.yaml"
-    public var disableAgent = true
+    /// The node agent run in-process on this machine; nil runs the control plane only (--disable-agent).
+    public var agent: AgentConfiguration?
     /// Run without the scheduler (pods stay unbound unless something else binds them).
     public var disableScheduler = false
     /// Controllers of the controller manager not to run (ControllerManager.names).

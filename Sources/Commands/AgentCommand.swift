@@ -21,35 +21,10 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "A bearer token for --server.")
     var token: String?
 
-    @Option(help: "This node's name (default: the host name).")
-    var nodeName: String?
-
     @Option(help: "The kubelet's and containerd's data directory.")
     var dataDir = "/var/lib/swiftlet/agent"
 
-    @Option(help: "containerd's state directory (its socket).")
-    var runDir = "/run/swiftlet"
-
-    @Option(help: "Use this CRI socket (unix:///path) instead of starting containerd.")
-    var containerRuntimeEndpoint: String?
-
-    @Option(help: "A registries.yaml (k3s format): registry mirrors and credentials.")
-    var registries: String?
-
-    @Option(help: "Image archives (*.tar) imported at start (default: DATA-DIR/images).")
-    var imagesDir: String?
-
-    @Option(help: "The pod sandbox (pause) image.")
-    var pauseImage = "registry.k8s.io/pause:3.10"
-
-    @Option(help: "The node's InternalIP (default: the first non-loopback IPv4 address).")
-    var nodeIP: String?
-
-    @Option(help: ArgumentHelp("The CNI bridge's name.", visibility: .hidden))
-    var bridge = "cni0"
-
-    @Option(help: ArgumentHelp("Pod logs directory.", visibility: .hidden))
-    var podLogDir = "/var/log/pods"
+    @OptionGroup var agent: AgentOptions
 
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel = "info"
@@ -67,18 +42,9 @@ struct AgentCommand: AsyncParsableCommand {
         } else {
             client = HTTPAPIClient(cluster: KubeconfigCluster(server: server ?? "", bearerToken: token))
         }
-        var configuration = AgentConfiguration(nodeName: (nodeName ?? ProcessInfo.processInfo.hostName).lowercased())
-        configuration.dataDirectory = dataDir
-        configuration.runDirectory = runDir
-        configuration.containerRuntimeEndpoint = containerRuntimeEndpoint
-        configuration.registriesFile = registries
-        configuration.imagesDirectory = imagesDir
-        configuration.sandboxImage = pauseImage
-        configuration.nodeIP = nodeIP
-        configuration.bridgeName = bridge
-        configuration.podLogDirectory = podLogDir
-        let agent = NodeAgent(configuration: configuration, client: client, logger: logger)
-        let task = Task { try await agent.run() }
+        let configuration = agent.configuration(dataDirectory: dataDir, defaultNodeName: ProcessInfo.processInfo.hostName)
+        let nodeAgent = NodeAgent(configuration: configuration, client: client, logger: logger)
+        let task = Task { try await nodeAgent.run() }
         // SIGINT/SIGTERM: stop the kubelet and containerd; running pods keep running in their shims.
         let signals = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)

@@ -4,7 +4,7 @@ import ControllerManager
 import Foundation
 import Logging
 
-/// `swiftlet server`: the control plane (and, from issue 5, a node agent).
+/// `swiftlet server`: the control plane and, unless --disable-agent, a node agent on this machine.
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "server", abstract: "Run the Swiftlet control plane.")
 
@@ -26,8 +26,11 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "IPv4 CIDR nodes' pod CIDRs (a /24 each) are allocated from (a /8 to /24).")
     var clusterCidr = "10.42.0.0/16"
 
-    @Flag(help: "Run without a node agent on this machine.")
+    @Flag(help: "Run without a node agent on this machine (the control plane only).")
     var disableAgent = false
+
+    @OptionGroup(title: "Node agent (unless --disable-agent; its data goes to DATA-DIR/agent)")
+    var agent: AgentOptions
 
     @Flag(help: "Run without the scheduler (pending pods are not bound to nodes).")
     var disableScheduler = false
@@ -79,7 +82,8 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.kubeconfigPath = writeKubeconfig
         _ = configuration.setServiceCIDR(serviceCidr)
         _ = configuration.setClusterCIDR(clusterCidr)
-        configuration.disableAgent = true  // the node agent arrives with issue 5
+        configuration.agent = disableAgent ? nil
+            : agent.configuration(dataDirectory: dataDir + "/agent", defaultNodeName: ProcessInfo.processInfo.hostName)
         configuration.disableScheduler = disableScheduler
         configuration.disabledControllers = disabledControllers
         configuration.nodeMonitorGracePeriod = .seconds(max(1, nodeMonitorGracePeriodSeconds))
@@ -88,9 +92,6 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.compactionInterval = .seconds(max(1, compactionIntervalSeconds))
         var logger = Logger(label: "swiftlet")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        if !disableAgent {
-            logger.notice("this build has no node agent yet; running the control plane only (as with --disable-agent)")
-        }
         try await ControlPlane(configuration: configuration, logger: logger).run()
     }
 }

@@ -67,8 +67,11 @@ class ServerStartError(AssertionError):
 class Server:
     """One `swiftlet server` process with its own data dir, port and kubeconfig."""
 
-    def __init__(self, workdir: Path, data_dir: Path | None = None, name: str = "server", extra_args: list[str] | None = None):
+    def __init__(self, workdir: Path, data_dir: Path | None = None, name: str = "server", extra_args: list[str] | None = None,
+                 agent: bool = False):
         self.extra_args = list(extra_args or [])
+        # Without `agent`, the server runs the control plane only (--disable-agent).
+        self.agent = agent
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.name = name
@@ -109,8 +112,7 @@ class Server:
                 "--port", str(self.port),
                 "--bind-address", "127.0.0.1",
                 "--write-kubeconfig", str(self.kubeconfig),
-                "--disable-agent",
-            ] + self.extra_args
+            ] + ([] if self.agent else ["--disable-agent"]) + self.extra_args
             self.proc = subprocess.Popen(
                 args, stdout=self._log_file, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, cwd=str(self.workdir),

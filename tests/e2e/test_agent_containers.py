@@ -4,107 +4,73 @@ and the real kubectl's pods run as containers built offline (tools/build-test-im
 "nginx:1.14.2" served by a registry on 127.0.0.1:5000 that mirrors docker.io). Pod IPs answer HTTP
 from the host; deletions stop the containers; a restarted agent finishes what it left.
 
-Needs root and containerd, runc, containernetworking-plugins, busybox-static, umoci, skopeo,
-docker-registry (scripts/test.sh installs them in CI and sets SWIFTLET_REQUIRE_CONTAINERD=1, which
-turns a missing piece into a failure instead of a skip).
+Needs root and the packages realnode.py lists.
 """
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from harness import Server, ok, require_binary, wait_until
+from realnode import PAUSE_IMAGE, attempt as _try, delete_all_pods, http_get, pod as _pod, pods as _pods
+from realnode import remove_agent_leftovers, require_real_node, offline_images
 
-REPO = Path(__file__).resolve().parents[2]
 BRIDGE = "swlte2e0"
 NODE = "agent-e2e"
-NEEDED = ["/usr/bin/containerd", "/usr/sbin/runc", "/usr/lib/cni/bridge", "/usr/bin/umoci", "/usr/bin/skopeo", "/usr/bin/docker-registry"]
-
-
-def _missing():
-    if os.geteuid() != 0:
-        return "not root"
-    absent = [p for p in NEEDED if not os.path.exists(p)]
-    return f"missing {', '.join(absent)}" if absent else None
 
 
 @pytest.fixture(scope="module")
 def agent_cluster(swiftlet_bin, tmp_path_factory):
-    why = _missing()
-    if why:
-        if os.environ.get("SWIFTLET_REQUIRE_CONTAINERD") == "1":
-            pytest.fail(f"real container tests required but {why}", pytrace=False)
-        pytest.skip(why)
+    require_real_node()
     work = tmp_path_factory.mktemp("agent")
-    images = work / "images"
-    env = dict(os.environ, SWIFTLET_TEST_IMAGES_DIR=str(images))
-    subprocess.run(["bash", str(REPO / "tools/build-test-images.sh"), "up"], check=True, env=env,
-                   stdout=subprocess.DEVNULL, timeout=300)
-    registries = work / "registries.yaml"
-    registries.write_text('mirrors:\n  docker.io:\n    endpoint: ["http://127.0.0.1:5000"]\n'
-                          '  "127.0.0.1:5000":\n    endpoint: ["http://127.0.0.1:5000"]\n')
-    server = Server(work / "server", name="agent-server", extra_args=["--disable-agent"])
     agents = []
     data, run = work / "agent-data", Path("/tmp") / f"swl-e2e-run-{os.getpid()}"
+    with offline_images(work) as registries:
+        server = Server(work / "server", name="agent-server")
 
-    def start_agent():
-        log = open(work / "agent.log", "ab", buffering=0)
-        proc = subprocess.Popen(
-            [str(require_binary()), "agent", "--kubeconfig", str(server.kubeconfig), "--node-name", NODE,
-             "--data-dir", str(data), "--run-dir", str(run), "--registries", str(registries),
-             "--pause-image", "127.0.0.1:5000/pause:3.9", "--bridge", BRIDGE, "--pod-log-dir", str(data / "logs")],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        proc.log = log
-        agents.append(proc)
-        return proc
+        def start_agent():
+            log = open(work / "agent.log", "ab", buffering=0)
+            proc = subprocess.Popen(
+                [str(require_binary()), "agent", "--kubeconfig", str(server.kubeconfig), "--node-name", NODE,
+                 "--data-dir", str(data), "--run-dir", str(run), "--registries", str(registries),
+                 "--pause-image", PAUSE_IMAGE, "--bridge", BRIDGE, "--pod-log-dir", str(data / "logs")],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            proc.log = log
+            agents.append(proc)
+            return proc
 
-    try:
-        server.start()
-        start_agent()
-        yield server, start_agent, agents, run
-    finally:
         try:
-            # Pods first (the agent stops their containers), then the agent, its containerd, the registry.
-            if server.is_ready():
-                server.kubectl("delete", "pods,deployments,replicasets", "--all", "--wait=false")
-                wait_until(lambda: not json.loads(server.kubectl("get", "pods", "-o", "json").stdout or "{}").get("items"),
-                           timeout=60, msg="pods gone")
-        except Exception:
-            pass
+            server.start()
+            start_agent()
+            yield server, start_agent, agents, run
         finally:
-            for proc in agents:
-                if proc.poll() is None:
-                    os.kill(proc.pid, signal.SIGTERM)
-                    try:
-                        proc.wait(timeout=20)
-                    except subprocess.TimeoutExpired:
-                        os.kill(proc.pid, signal.SIGKILL)
-                        proc.wait(timeout=10)
-                proc.log.close()
-            server.stop()
-            server.kill()
-            subprocess.run(["bash", str(REPO / "tools/build-test-images.sh"), "down"], env=env, stdout=subprocess.DEVNULL)
-            subprocess.run(["ip", "link", "del", BRIDGE], stderr=subprocess.DEVNULL)
-            subprocess.run(["umount", "-R", str(data)], stderr=subprocess.DEVNULL)
-            shutil.rmtree(run, ignore_errors=True)
-            shutil.rmtree(data, ignore_errors=True)
-
-
-def _pods(server, selector=None):
-    args = ["get", "pods", "-o", "json"] + (["-l", selector] if selector else [])
-    return json.loads(ok(server.kubectl(*args)).stdout)["items"]
+            try:
+                # Pods first (the agent stops their containers), then the agent, its containerd, the registry.
+                delete_all_pods(server)
+            except Exception:
+                pass
+            finally:
+                for proc in agents:
+                    if proc.poll() is None:
+                        os.kill(proc.pid, signal.SIGTERM)
+                        try:
+                            proc.wait(timeout=20)
+                        except subprocess.TimeoutExpired:
+                            os.kill(proc.pid, signal.SIGKILL)
+                            proc.wait(timeout=10)
+                    proc.log.close()
+                server.stop()
+                server.kill()
+                remove_agent_leftovers(BRIDGE, data, run)
 
 
 def _http(ip):
-    with urllib.request.urlopen(f"http://{ip}/", timeout=3) as r:
-        return r.status, r.read().decode()
+    return http_get(ip)
 
 
 def test_node_registers_ready_with_the_machine(agent_cluster):
@@ -206,8 +172,7 @@ spec:
 
 
 def _get(ip, path):
-    with urllib.request.urlopen(f"http://{ip}{path}", timeout=3) as r:
-        return r.read().decode()
+    return http_get(ip, path)[1]
 
 
 def test_configmap_and_secret_reach_env_and_files_and_limits_reach_the_cgroup(agent_cluster):
@@ -243,18 +208,6 @@ def test_configmap_and_secret_reach_env_and_files_and_limits_reach_the_cgroup(ag
     assert pod["status"]["qosClass"] == "Burstable"
     ok(server.kubectl("delete", "pod", "envcheck", "--grace-period=1"))
     wait_until(lambda: not base.exists() and not base.parent.exists(), timeout=30, msg="the pod's cgroups removed")
-
-
-def _pod(server, name):
-    cp = server.kubectl("get", "pod", name, "-o", "json")
-    return json.loads(cp.stdout) if cp.returncode == 0 else None
-
-
-def _try(fn):
-    try:
-        return fn()
-    except Exception:
-        return None
 
 
 def test_a_restarted_agent_adopts_its_pods(agent_cluster):

@@ -11,7 +11,8 @@ public struct ContainerdOptions: Sendable {
     /// `--container-runtime-endpoint`: a runtime someone else runs. When set, nothing is written or started.
     public var externalEndpoint: String?
     public var bridgeName = "cni0"
-    public var containerdPath = "/usr/bin/containerd"
+    public static let defaultContainerdPath = "/usr/bin/containerd"
+    public var containerdPath = ContainerdOptions.defaultContainerdPath
     public var ctrPath = "/usr/bin/ctr"
     /// nil: `/usr/bin/crun` when that file exists.
     public var crunPath: String?
