@@ -68,7 +68,7 @@ let package = Package(
         // One file per subcommand.
         .target(name: "Commands", dependencies: [
             "Cluster", "ControllerManager", "APIMachinery", "Storage", "StorageSQLite", "SimNodes", "ClientHTTP",
-            "Scheduler", "SchedulerService", "Client", "HostOS",
+            "Scheduler", "SchedulerService", "Client", "HostOS", "CRI", "Kubelet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -7,7 +7,7 @@ import StorageSQLite
 /// raw SQLite baseline taken in the same run. Prints one line per figure.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure the API server and storage.",
-                                                    subcommands: [BenchSchedulerCommand.self])
+                                                    subcommands: [BenchSchedulerCommand.self, BenchPodsCommand.self])
 
     @Option(help: "Objects in the LIST benchmark.")
     var listObjects = 10_000
