@@ -52,6 +52,14 @@ extension FakeContainerRuntime {
         return image.id
     }
 
+    /// Sets the user an image runs as (its `uid`, else its `username`), as ImageStatus reports it.
+    public func setImageUser(_ reference: String, uid: Int64?, username: String = "") {
+        let id = addImage(reference)
+        images[id]?.uid = uid.map { value in .with { $0.value = value } } ?? Runtime_V1_Int64Value()
+        if uid == nil { images[id]?.clearUid() }
+        images[id]?.username = username
+    }
+
     /// Freezes the clock at `nanoseconds` (timestamps are wall-clock time otherwise).
     public func setTime(nanoseconds: Int64) { fakeClock = nanoseconds }
     public func advanceTime(by duration: Duration) {

@@ -71,7 +71,7 @@ public final class Kubelet: Sendable {
         self.logger = logger
         var configs = configs
         configs.nodeMemoryBytes = facts.memoryBytes
-        podSync = PodSync(runtime: runtime, configs: configs, now: now)
+        podSync = PodSync(runtime: runtime, configs: configs, hooks: LifecycleHooks(prober: prober), now: now)
         pods = SharedInformer(client: client, resource: .pods, fieldSelector: "spec.nodeName=\(options.nodeName)")
         configMaps = SharedInformer(client: client, resource: .configMaps)
         secrets = SharedInformer(client: client, resource: .secrets)
@@ -250,7 +250,7 @@ public final class Kubelet: Sendable {
         let phase = pod["status"]?["phase"]?.stringValue
         if pod.deletionTimestamp != nil {
             let grace = pod["metadata"]?["deletionGracePeriodSeconds"]?.intValue ?? pod["spec"]?["terminationGracePeriodSeconds"]?.intValue ?? 30
-            try await podSync.terminate(uid: pod.uid, grace: grace)
+            try await podSync.terminate(uid: pod.uid, grace: grace, pod: pod)
             removePodDirectory(pod.uid)
             known.withLock { $0[key] = nil }
             try await finishDeletion(pod)

@@ -2,13 +2,16 @@
 (containerd it configures and supervises, a kubelet in-process), so the one command gives a working
 single-node cluster. Real containers, driven by the real kubectl: pods answer HTTP, a failing liveness
 probe restarts its container, readiness decides Endpoints membership, two containers share an emptyDir,
-and stopping the server stops its containerd.
+a killed container process restarts with back-off, postStart and preStop hooks run, and stopping the
+server stops its containerd.
 
 Needs root and the packages realnode.py lists.
 """
 
 import json
 import os
+import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -149,6 +152,62 @@ def test_two_containers_share_an_empty_dir(cluster):
     status, body = wait_until(lambda: attempt(lambda: http_get(ip)), timeout=30, msg="the web container serves the shared file")
     assert (status, body.strip()) == (200, "written-by-the-other-container")
     ok(server.kubectl("delete", "pod", "shared", "--wait=false"))
+
+
+def _container_pids(p):
+    """Host PIDs in a running container's memory cgroup (cgroup v1, cgroupfs driver)."""
+    status = p["status"]["containerStatuses"][0]
+    cid = status["containerID"].split("://", 1)[1]
+    qos = p["status"]["qosClass"].lower()
+    base = Path("/sys/fs/cgroup/memory/kubepods") / ("" if qos == "guaranteed" else qos) / f"pod{p['metadata']['uid']}" / cid
+    return [int(x) for x in (base / "cgroup.procs").read_text().split()]
+
+
+def _restarts(server, name):
+    statuses = ((pod(server, name) or {}).get("status") or {}).get("containerStatuses") or [{}]
+    return statuses[0].get("restartCount", 0), statuses[0].get("state", {})
+
+
+def test_killing_a_containers_process_restarts_it_with_back_off(cluster):
+    server, _ = cluster
+    _apply(server, _bare_pod("victim", [{"name": "app", "image": "busybox:1.36", "command": ["sleep", "3600"]}]))
+    wait_until(lambda: _phase(server, "victim") == "Running", timeout=60, msg="victim Running")
+    for pid in _container_pids(pod(server, "victim")):
+        os.kill(pid, 9)
+    wait_until(lambda: (r := _restarts(server, "victim"))[0] == 1 and "running" in r[1], timeout=60, msg="restartCount 1 and running again")
+    last = pod(server, "victim")["status"]["containerStatuses"][0]["lastState"]["terminated"]
+    assert last["exitCode"] == 137 and last["reason"] == "Error", last
+    # A second crash is held back: CrashLoopBackOff before the next restart.
+    killed = time.monotonic()
+    for pid in _container_pids(pod(server, "victim")):
+        os.kill(pid, 9)
+    wait_until(lambda: _restarts(server, "victim")[1].get("waiting", {}).get("reason") == "CrashLoopBackOff",
+               timeout=30, msg="CrashLoopBackOff")
+    wait_until(lambda: (r := _restarts(server, "victim"))[0] == 2 and "running" in r[1], timeout=60, msg="restartCount 2")
+    assert time.monotonic() - killed >= 5, "the second restart was not held back"
+    assert "Back-off restarting failed container app" in ok(server.kubectl("describe", "pod", "victim")).stdout
+    ok(server.kubectl("delete", "pod", "victim", "--wait=false"))
+
+
+def test_post_start_and_pre_stop_hooks_run(cluster):
+    server, _ = cluster
+    host = Path("/tmp") / f"swl-e2e-hooks-{os.getpid()}"
+    host.mkdir(exist_ok=True)
+    try:
+        _apply(server, _bare_pod("hooks", [{
+            "name": "web", "image": "nginx:1.14.2",
+            "volumeMounts": [{"name": "host", "mountPath": "/host"}],
+            "lifecycle": {"postStart": {"exec": {"command": ["sh", "-c", "echo started > /www/hook.txt"]}},
+                          "preStop": {"exec": {"command": ["sh", "-c", "echo stopped-gracefully > /host/prestop.txt"]}}},
+        }], volumes=[{"name": "host", "hostPath": {"path": str(host), "type": "Directory"}}]))
+        wait_until(lambda: _phase(server, "hooks") == "Running", timeout=60, msg="hooks Running")
+        ip = pod(server, "hooks")["status"]["podIP"]
+        status, body = wait_until(lambda: attempt(lambda: http_get(ip, "/hook.txt")), timeout=30, msg="the postStart file")
+        assert body.strip() == "started"
+        ok(server.kubectl("delete", "pod", "hooks", "--wait=true", "--timeout=60s"))
+        assert (host / "prestop.txt").read_text().strip() == "stopped-gracefully"
+    finally:
+        shutil.rmtree(host, ignore_errors=True)
 
 
 def test_stopping_the_server_stops_its_containerd(cluster):

@@ -91,7 +91,7 @@ struct BenchPodsCommand: AsyncParsableCommand {
         guard await informer.waitForSync() else { throw BenchError("pod informer did not sync") }
 
         // Warm-up: the images are pulled once, outside both measurements.
-        try await startPod(client, name: "warm-up", watched: watched)
+        _ = try await startPod(client, name: "warm-up", watched: watched)
 
         // The floor: the runtime alone, on the agent's containerd, with the kubelet's configurations.
         let runtime = try CRIClient(socketPath: runDir + "/containerd/containerd.sock")
@@ -170,7 +170,7 @@ struct BenchPodsCommand: AsyncParsableCommand {
         }
         for id in sandboxes {
             _ = try? await runtime.stopPodSandbox(.with { $0.podSandboxID = id })
-            try? await runtime.removePodSandbox(.with { $0.podSandboxID = id })
+            _ = try? await runtime.removePodSandbox(.with { $0.podSandboxID = id })
         }
         for uid in uids { PodCgroups.remove(uid: uid, root: "/sys/fs/cgroup") }
         return latencies
@@ -183,7 +183,7 @@ struct BenchPodsCommand: AsyncParsableCommand {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = command
             process.standardError = FileHandle.nullDevice
-            try? process.run()
+            guard (try? process.run()) != nil else { continue }
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(atPath: scratch)

@@ -11,14 +11,17 @@ import Synchronization
 public final class PodSync: Sendable {
     public let runtime: any ContainerRuntime
     public let configs: CRIConfigs
+    public let hooks: LifecycleHooks
     let now: @Sendable () -> Date
     let backoff = Mutex(CrashLoopBackOff())
     /// Why containers wait, by "uid/name", from the last sync (CrashLoopBackOff, ErrImagePull, …).
     let waiting = Mutex<[String: ContainerStatuses.Waiting]>([:])
 
-    public init(runtime: any ContainerRuntime, configs: CRIConfigs = CRIConfigs(), now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(runtime: any ContainerRuntime, configs: CRIConfigs = CRIConfigs(), hooks: LifecycleHooks? = nil,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.runtime = runtime
         self.configs = configs
+        self.hooks = hooks ?? LifecycleHooks(prober: Prober(runtime: runtime))
         self.now = now
     }
 
@@ -129,11 +132,13 @@ public final class PodSync: Sendable {
                                      message: CrashLoopBackOff.message(delay: delay, container: name, pod: pod.name, namespace: pod.namespace, uid: uid))
         }
         let grace = spec["terminationGracePeriodSeconds"]?.intValue ?? 30
+        let containers = (spec["initContainers"]?.arrayValue ?? []) + (spec["containers"]?.arrayValue ?? [])
         for kill in actions.kill {
-            _ = try? await runtime.stopContainer(.with { $0.containerID = kill.id; $0.timeout = grace })
+            await stop(containerID: kill.id, spec: containers.first { $0["name"]?.stringValue == kill.name }, pod: pod,
+                       grace: grace, podIP: observation.sandbox?.ip ?? "")
         }
         if actions.killPod {
-            try await killPod(observation, grace: grace)
+            try await killPod(observation, grace: grace, pod: pod)
         } else {
             var sandboxID = observation.sandbox?.id ?? ""
             var sandboxConfig = configs.sandbox(pod, attempt: UInt32(actions.sandboxAttempt))
@@ -198,6 +203,10 @@ public final class PodSync: Sendable {
             emit(pod.uid, Event(warning: true, reason: "Failed", message: "Error: ErrImagePull"))
             return .init(reason: "ErrImagePull", message: "\(error)")
         }
+        if let violation = await nonRootViolation(container, pod: pod, image: image) {
+            emit(pod.uid, Event(warning: true, reason: "Failed", message: "Error: \(violation)"))
+            return .init(reason: "CreateContainerConfigError", message: violation)
+        }
         let env: EnvResolver.Result
         do {
             env = try context.env(pod, container)
@@ -226,24 +235,70 @@ public final class PodSync: Sendable {
             return .init(reason: "RunContainerError", message: "\(error)")
         }
         emit(pod.uid, Event(reason: "Started", message: "Started container \(name)"))
+        let runtime = self.runtime
+        let grace = pod["spec"]?["terminationGracePeriodSeconds"]?.intValue ?? 30
+        if let failure = await hooks.run(.postStart, container: container, containerID: id, pod: pod, timeout: max(grace, 30), podIP: {
+            (try? await runtime.podSandboxStatus(.with { $0.podSandboxID = sandboxID }))?.status.network.ip ?? ""
+        }) {
+            // The kubelet kills a container whose postStart hook failed; the restart policy decides what follows.
+            emit(pod.uid, Event(warning: true, reason: "FailedPostStartHook", message: failure))
+            emit(pod.uid, Event(reason: "Killing", message: "FailedPostStartHook"))
+            _ = try? await runtime.stopContainer(.with { $0.containerID = id; $0.timeout = grace })
+            return .init(reason: "PostStartHookError", message: failure)
+        }
         return nil
     }
 
-    /// Stops every container (with the grace period) and the sandbox.
-    func killPod(_ observation: Observation, grace: Int64) async throws {
-        for container in observation.containers where container.state == .running {
-            if let uid = observation.uid { emit(uid, Event(reason: "Killing", message: "Stopping container \(container.name)")) }
-            _ = try? await runtime.stopContainer(.with { $0.containerID = container.id; $0.timeout = grace })
+    /// Why `runAsNonRoot` forbids starting `container` (the kubelet's words), or nil: the user is the
+    /// container's runAsUser, else the pod's, else the image's; a non-numeric image user cannot be verified.
+    func nonRootViolation(_ container: JSONValue, pod: JSONValue, image: String) async -> String? {
+        let podContext = pod["spec"]?["securityContext"], context = container["securityContext"]
+        guard (context?["runAsNonRoot"]?.boolValue ?? podContext?["runAsNonRoot"]?.boolValue) == true else { return nil }
+        let subject = "(pod: \"\(pod.name)_\(pod.namespace)(\(pod.uid))\", container: \(container["name"]?.stringValue ?? ""))"
+        if let uid = context?["runAsUser"]?.intValue ?? podContext?["runAsUser"]?.intValue {
+            return uid == 0 ? "container's runAsUser breaks non-root policy \(subject)" : nil
+        }
+        guard let status = try? await runtime.imageStatus(.with { $0.image.image = image }), status.hasImage else { return nil }
+        if status.image.hasUid { return status.image.uid.value == 0 ? "container has runAsNonRoot and image will run as root \(subject)" : nil }
+        let user = status.image.username
+        if user.isEmpty { return "container has runAsNonRoot and image will run as root \(subject)" }
+        return "container has runAsNonRoot and image has non-numeric user (\(user)), cannot verify user is non-root \(subject)"
+    }
+
+    /// Stops one container: its preStop hook first (within the grace period), then SIGTERM and, after
+    /// what is left of the grace period (at least 2 s after a hook, as the kubelet), SIGKILL.
+    func stop(containerID: String, spec: JSONValue?, pod: JSONValue?, grace: Int64, podIP: String) async {
+        var remaining = grace
+        if let spec, let pod, spec["lifecycle"]?["preStop"] != nil {
+            let started = ContinuousClock.now
+            if let failure = await hooks.run(.preStop, container: spec, containerID: containerID, pod: pod, timeout: grace, podIP: { podIP }) {
+                emit(pod.uid, Event(warning: true, reason: "FailedPreStopHook", message: failure))
+            }
+            remaining = max(2, grace - (ContinuousClock.now - started).components.seconds)
+        }
+        _ = try? await runtime.stopContainer(.with { $0.containerID = containerID; $0.timeout = remaining })
+    }
+
+    /// Stops every container (preStop hooks, then the grace period; all at once) and the sandbox.
+    func killPod(_ observation: Observation, grace: Int64, pod: JSONValue? = nil) async throws {
+        let specs = ((pod?["spec"]?["initContainers"]?.arrayValue ?? []) + (pod?["spec"]?["containers"]?.arrayValue ?? []))
+        await withTaskGroup(of: Void.self) { group in
+            for container in observation.containers where container.state == .running {
+                if let uid = observation.uid { emit(uid, Event(reason: "Killing", message: "Stopping container \(container.name)")) }
+                let spec = specs.first { $0["name"]?.stringValue == container.name }
+                group.addTask { await self.stop(containerID: container.id, spec: spec, pod: pod, grace: grace, podIP: observation.sandbox?.ip ?? "") }
+            }
         }
         if let sandbox = observation.sandbox, sandbox.ready {
             _ = try await runtime.stopPodSandbox(.with { $0.podSandboxID = sandbox.id })
         }
     }
 
-    /// Stops and removes everything the pod has in the runtime (it was deleted).
-    public func terminate(uid: String, grace: Int64) async throws {
+    /// Stops and removes everything the pod has in the runtime (it was deleted); with the pod, its
+    /// containers' preStop hooks run first.
+    public func terminate(uid: String, grace: Int64, pod: JSONValue? = nil) async throws {
         let observation = try await observe(uid: uid)
-        try await killPod(observation, grace: grace)
+        try await killPod(observation, grace: grace, pod: pod)
         for container in observation.containers { _ = try? await runtime.removeContainer(.with { $0.containerID = container.id }) }
         if let sandbox = observation.sandbox { _ = try? await runtime.removePodSandbox(.with { $0.podSandboxID = sandbox.id }) }
         backoff.withLock { state in
