@@ -88,7 +88,7 @@ def test_a_failing_liveness_probe_restarts_the_container(cluster):
     _apply(server, _bare_pod("liveness", [{
         "name": "web", "image": "nginx:1.14.2",
         "livenessProbe": {"httpGet": {"path": "/healthz-missing", "port": 80},
-                          "initialDelaySeconds": 1, "periodSeconds": 1, "failureThreshold": 2},
+                          "initialDelaySeconds": 3, "periodSeconds": 1, "failureThreshold": 2},
     }]))
 
     def restarts():
@@ -99,7 +99,9 @@ def test_a_failing_liveness_probe_restarts_the_container(cluster):
     status = pod(server, "liveness")["status"]["containerStatuses"][0]
     assert status["lastState"]["terminated"]["reason"] in ("Error", "Completed"), status
     described = ok(server.kubectl("describe", "pod", "liveness")).stdout
-    assert "Liveness probe failed: HTTP probe failed with statuscode: 404" in described, described
+    # 404 once httpd listens; on a loaded machine an early probe may instead find the port still closed.
+    assert ("Liveness probe failed: HTTP probe failed with statuscode: 404" in described
+            or "Liveness probe failed: Get \"http://" in described), described
     assert "failed liveness probe, will be restarted" in described, described
     ok(server.kubectl("delete", "pod", "liveness", "--wait=false"))
 
@@ -149,7 +151,7 @@ def test_two_containers_share_an_empty_dir(cluster):
     ], volumes=[{"name": "scratch", "emptyDir": {}}]))
     wait_until(lambda: _phase(server, "shared") == "Running", timeout=60, msg="shared Running")
     ip = pod(server, "shared")["status"]["podIP"]
-    status, body = wait_until(lambda: attempt(lambda: http_get(ip)), timeout=30, msg="the web container serves the shared file")
+    status, body = wait_until(lambda: attempt(lambda: http_get(ip)), timeout=60, msg="the web container serves the shared file")
     assert (status, body.strip()) == (200, "written-by-the-other-container")
     ok(server.kubectl("delete", "pod", "shared", "--wait=false"))
 
