@@ -51,6 +51,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Pod logs directory.", visibility: .hidden))
     var podLogDir = "/var/log/pods"
 
+    @Option(help: "The kubelet server's port on the node IP (logs, exec, attach, port-forward; 0: any free port).")
+    var kubeletPort = 10250
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel = "info"
 
@@ -77,6 +80,7 @@ struct AgentCommand: AsyncParsableCommand {
         configuration.nodeIP = nodeIP
         configuration.bridgeName = bridge
         configuration.podLogDirectory = podLogDir
+        configuration.kubeletPort = kubeletPort
         let agent = NodeAgent(configuration: configuration, client: client, logger: logger)
         let task = Task { try await agent.run() }
         // SIGINT/SIGTERM: stop the kubelet and containerd; running pods keep running in their shims.
