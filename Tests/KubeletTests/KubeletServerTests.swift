@@ -1,4 +1,7 @@
 import APIMachinery
+import ClientLoopback
+import Registry
+import Storage
 import CRI
 import Foundation
 import Kubelet
@@ -349,5 +352,36 @@ final class EchoStreamingServer: Sendable {
             received.closed = true
             context.fireChannelInactive()
         }
+    }
+}
+
+@Suite struct KubeletServerNodeTests {
+    @Test func theKubeletServesOnTheNodeIPAndTheNodeReportsTheBoundPort() async throws {
+        let registry = Registry(storage: MemoryStorage(), definitions: Registry.builtInDefinitions(), schema: BuiltInSchema())
+        try await registry.bootstrap()
+        let client = LoopbackClient(registry: registry)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-ksn-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var options = KubeletOptions(nodeName: "node-s", rootDirectory: root)
+        options.serverPort = 0
+        options.statsSummary = { ["node": ["nodeName": "node-s"]] }
+        let facts = HostFacts(hostname: "node-s", internalIP: "127.0.0.1", cpus: 2, memoryBytes: 4 << 30, ephemeralStorageBytes: 20 << 30)
+        let kubelet = Kubelet(client: client, runtime: FakeContainerRuntime(), options: options, facts: facts)
+        let task = Task { await kubelet.run() }
+        defer { task.cancel() }
+        #expect(await eventually {
+            let node = try? await client.get(.nodes, name: "node-s")
+            return node?["status"]?["daemonEndpoints"]?["kubeletEndpoint"]?["Port"]?.intValue.map(Int.init) == kubelet.kubeletPort
+        })
+        let port = kubelet.kubeletPort
+        #expect(port != 0 && port != 10250)
+        let client2 = try await RawClient.connect(port: port)
+        try await client2.send("GET /stats/summary HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(await eventually { client2.received.closed })
+        #expect(client2.received.text.hasPrefix("HTTP/1.1 200 OK\r\n") && client2.received.text.contains("node-s"))
+        // Stopping the kubelet stops its server.
+        task.cancel()
+        _ = await task.value
+        await #expect(throws: (any Error).self) { _ = try await RawClient.connect(port: port) }
     }
 }
