@@ -123,6 +123,10 @@ let package = Package(
         .target(name: "Kubelet", dependencies: [
             "APIMachinery", "CRI", "Client",
             .product(name: "Logging", package: "swift-log"),
+            // The kubelet's own HTTP server (logs, exec/attach/port-forward splicing, stats).
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: strict),
         // The node's operating system: child processes and their supervision, containerd's configuration
         // and lifecycle, registry mirrors, image archives, cgroup mounts.
@@ -144,6 +148,8 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "KubeletTests", dependencies: [
             "Kubelet", "CRI", "APIMachinery", "Client", "ClientLoopback", "Registry", "Storage",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"], swiftSettings: strict),
         .testTarget(name: "SchedulerServiceTests", dependencies: [

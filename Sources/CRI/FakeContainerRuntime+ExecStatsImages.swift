@@ -14,13 +14,13 @@ extension FakeContainerRuntime {
         guard request.stdin || request.stdout || request.stderr else {
             throw RuntimeError(.invalidArgument, "one of stdin, stdout, or stderr must be set")
         }
-        return .with { $0.url = "http://127.0.0.1:10010/exec/\(container.id.prefix(8))\(idCounter)" }
+        return .with { $0.url = streamingURL ?? "http://127.0.0.1:10010/exec/\(container.id.prefix(8))\(idCounter)" }
     }
 
     public func attach(_ request: Runtime_V1_AttachRequest) async throws -> Runtime_V1_AttachResponse {
         try record(.attach, request.containerID)
         let container = try runningContainer(request.containerID)
-        return .with { $0.url = "http://127.0.0.1:10010/attach/\(container.id.prefix(8))" }
+        return .with { $0.url = streamingURL ?? "http://127.0.0.1:10010/attach/\(container.id.prefix(8))" }
     }
 
     public func portForward(_ request: Runtime_V1_PortForwardRequest) async throws -> Runtime_V1_PortForwardResponse {
@@ -29,7 +29,7 @@ extension FakeContainerRuntime {
         guard sandbox.state == .sandboxReady else {
             throw RuntimeError(.failedPrecondition, "sandbox \(sandbox.id) is not running")
         }
-        return .with { $0.url = "http://127.0.0.1:10010/portforward/\(sandbox.id.prefix(8))" }
+        return .with { $0.url = streamingURL ?? "http://127.0.0.1:10010/portforward/\(sandbox.id.prefix(8))" }
     }
 
     public func containerStats(_ request: Runtime_V1_ContainerStatsRequest) async throws

@@ -67,6 +67,8 @@ extension FakeContainerRuntime {
         fakeClock = now() + seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 
+    /// Exec, Attach and PortForward answer `url` (nil: a dummy URL).
+    public func setStreamingURL(_ url: String?) { streamingURL = url }
     public func setRuntimeReady(_ ready: Bool) { runtimeReady = ready }
     public func setNetworkReady(_ ready: Bool) { networkReady = ready }
     public func setPullableImages(_ references: Set<String>?) { pullableImages = references.map { Set($0.map(Self.normalize)) } }

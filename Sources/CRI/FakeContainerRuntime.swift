@@ -75,6 +75,8 @@ public actor FakeContainerRuntime: ContainerRuntime {
     var subnetBits = 16
     var idCounter: UInt64 = 0
     var fakeClock: Int64?
+    /// What Exec/Attach/PortForward answer when set (a test's streaming server); else a dummy URL.
+    var streamingURL: String?
 
     /// Every call so far, in order.
     public internal(set) var calls: [Call] = []

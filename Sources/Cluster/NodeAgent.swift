@@ -26,6 +26,8 @@ public struct AgentConfiguration: Sendable {
     public var bridgeName = "cni0"
     /// Pod logs (`<logDirectory>/<ns>_<name>_<uid>/...`).
     public var podLogDirectory = "/var/log/pods"
+    /// The kubelet server's port on the node IP (0: any free port).
+    public var kubeletPort = 10250
 
     public init(nodeName: String) { self.nodeName = nodeName }
 }
@@ -68,6 +70,7 @@ public struct NodeAgent: Sendable {
         let facts = HostFacts.read(dataDirectory: configuration.dataDirectory, internalIP: configuration.nodeIP ?? Self.hostIPv4())
         var kubeletOptions = KubeletOptions(nodeName: configuration.nodeName, rootDirectory: configuration.dataDirectory)
         kubeletOptions.cgroupRoot = "/sys/fs/cgroup"
+        kubeletOptions.serverPort = configuration.kubeletPort
         let kubelet = Kubelet(client: client, runtime: runtime, options: kubeletOptions,
                               facts: facts, configs: CRIConfigs(logRoot: configuration.podLogDirectory), logger: logger)
         await kubelet.run()

@@ -24,6 +24,9 @@ struct AgentOptions: ParsableArguments {
     @Option(help: "The node's InternalIP (default: the first non-loopback IPv4 address).")
     var nodeIP: String?
 
+    @Option(help: "The kubelet server's port on the node IP (logs, exec, attach, port-forward; 0: any free port).")
+    var kubeletPort = 10250
+
     @Option(help: ArgumentHelp("The CNI bridge's name.", visibility: .hidden))
     var bridge = "cni0"
 
@@ -42,6 +45,7 @@ struct AgentOptions: ParsableArguments {
         configuration.nodeIP = nodeIP
         configuration.bridgeName = bridge
         configuration.podLogDirectory = podLogDir
+        configuration.kubeletPort = kubeletPort
         return configuration
     }
 }

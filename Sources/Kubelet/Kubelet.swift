@@ -18,6 +18,11 @@ public struct KubeletOptions: Sendable {
     public var maxPods = NodeStatus.maxPods
     /// Where cgroup hierarchies are mounted (pod cgroups are removed under each); nil leaves them.
     public var cgroupRoot: String? = nil
+    /// The kubelet server's port on the node IP (logs, exec, attach, port-forward, stats); 0 picks a
+    /// free port, nil runs no server. The Node reports the port bound.
+    public var serverPort: Int? = 10250
+    /// What the server's /stats/summary answers (404 without).
+    public var statsSummary: KubeletServer.StatsSummary? = nil
 
     public init(nodeName: String, rootDirectory: String) {
         self.nodeName = nodeName
@@ -48,6 +53,8 @@ public final class Kubelet: Sendable {
     let prober: Prober
     let recorder: EventRecorder
     let now: @Sendable () -> Date
+    /// The port the kubelet server listens on (0 while it does not).
+    let serverPort = Mutex(0)
 
     struct ContainerProbes: Sendable {
         var containerID: String
@@ -80,6 +87,7 @@ public final class Kubelet: Sendable {
 
     /// Runs until cancelled.
     public func run() async {
+        let server = await startServer()
         await registerRetrying()
         let queue = self.queue
         pods.addHandler(ResourceEventHandler(
@@ -121,7 +129,28 @@ public final class Kubelet: Sendable {
             }
             await group.waitForAll()
         }
+        await server?.stop()
     }
+
+    /// Starts the kubelet server on the node IP (a failure to bind is logged; the Node then reports port 0).
+    func startServer() async -> KubeletServer? {
+        guard let port = options.serverPort else { return nil }
+        let pods = self.pods
+        let server = KubeletServer(host: facts.internalIP, port: port, runtime: runtime, configs: podSync.configs,
+                                   pod: { namespace, name in pods.lister.get(namespace: namespace, name: name) },
+                                   statsSummary: options.statsSummary, logger: logger)
+        do {
+            let bound = try await server.start()
+            serverPort.withLock { $0 = bound }
+            return server
+        } catch {
+            logger.error("kubelet: serving on \(facts.internalIP):\(port): \(error)")
+            return nil
+        }
+    }
+
+    /// The port the kubelet server listens on (0 when it does not).
+    public var kubeletPort: Int { serverPort.withLock { $0 } }
 
     // MARK: Node
 
@@ -154,7 +183,7 @@ public final class Kubelet: Sendable {
         }
         node["status"] = NodeStatus.status(facts, runtimeVersion: version, ready: ready,
                                            notReadyMessage: "container runtime is down", previous: node["status"]?["conditions"]?.arrayValue ?? [],
-                                           now: Date(), maxPods: options.maxPods)
+                                           now: Date(), maxPods: options.maxPods, kubeletPort: kubeletPort)
         _ = try await client.updateStatus(.nodes, object: node)
         try await renewLease(nodeUID: node.uid)
     }

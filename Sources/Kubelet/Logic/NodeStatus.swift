@@ -71,7 +71,7 @@ public enum NodeStatus {
 
     /// The `status` to post; `previous` conditions keep their lastTransitionTime when unchanged.
     public static func status(_ facts: HostFacts, runtimeVersion: String, ready: Bool, notReadyMessage: String = "",
-                              previous: [JSONValue] = [], now: Date, maxPods: Int = maxPods) -> JSONValue {
+                              previous: [JSONValue] = [], now: Date, maxPods: Int = maxPods, kubeletPort: Int = 10250) -> JSONValue {
         let stamp = RFC3339.format(now)
         func condition(_ type: String, _ status: String, _ reason: String, _ message: String) -> JSONValue {
             let old = previous.first { $0["type"]?.stringValue == type }
@@ -91,7 +91,7 @@ public enum NodeStatus {
             "allocatable": allocatable(facts, maxPods: maxPods),
             "conditions": .array(conditions),
             "addresses": [["type": "InternalIP", "address": .string(facts.internalIP)], ["type": "Hostname", "address": .string(facts.hostname)]],
-            "daemonEndpoints": ["kubeletEndpoint": ["Port": 10250]],
+            "daemonEndpoints": ["kubeletEndpoint": ["Port": .int(Int64(kubeletPort))]],
             "nodeInfo": [
                 "machineID": .string(facts.machineID), "systemUUID": .string(facts.machineID), "bootID": .string(facts.bootID),
                 "kernelVersion": .string(facts.kernelVersion), "osImage": .string(facts.osImage),
