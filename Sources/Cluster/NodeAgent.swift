@@ -26,6 +26,9 @@ public struct AgentConfiguration: Sendable {
     public var bridgeName = "cni0"
     /// Pod logs (`<logDirectory>/<ns>_<name>_<uid>/...`).
     public var podLogDirectory = "/var/log/pods"
+    /// The local-path provisioner's directory on this node (the server's --default-local-storage-path):
+    /// directories of deleted volumes under it are removed.
+    public var localStoragePath = "/var/lib/swiftlet/storage"
 
     public init(nodeName: String) { self.nodeName = nodeName }
 }
@@ -68,6 +71,7 @@ public struct NodeAgent: Sendable {
         let facts = HostFacts.read(dataDirectory: configuration.dataDirectory, internalIP: configuration.nodeIP ?? Self.hostIPv4())
         var kubeletOptions = KubeletOptions(nodeName: configuration.nodeName, rootDirectory: configuration.dataDirectory)
         kubeletOptions.cgroupRoot = "/sys/fs/cgroup"
+        kubeletOptions.localPathBase = configuration.localStoragePath
         let kubelet = Kubelet(client: client, runtime: runtime, options: kubeletOptions,
                               facts: facts, configs: CRIConfigs(logRoot: configuration.podLogDirectory), logger: logger)
         await kubelet.run()

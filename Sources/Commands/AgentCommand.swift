@@ -51,6 +51,10 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Pod logs directory.", visibility: .hidden))
     var podLogDir = "/var/log/pods"
 
+    @Option(help: ArgumentHelp("The server's --default-local-storage-path (directories of deleted volumes under it are removed).",
+                               valueName: "path"))
+    var defaultLocalStoragePath = "/var/lib/swiftlet/storage"
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel = "info"
 
@@ -77,6 +81,7 @@ struct AgentCommand: AsyncParsableCommand {
         configuration.nodeIP = nodeIP
         configuration.bridgeName = bridge
         configuration.podLogDirectory = podLogDir
+        configuration.localStoragePath = defaultLocalStoragePath
         let agent = NodeAgent(configuration: configuration, client: client, logger: logger)
         let task = Task { try await agent.run() }
         // SIGINT/SIGTERM: stop the kubelet and containerd; running pods keep running in their shims.
