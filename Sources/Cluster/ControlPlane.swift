@@ -33,6 +33,7 @@ public struct ControlPlane: Sendable {
         let registry = Registry(storage: storage, definitions: Registry.builtInDefinitions(serviceIPRange: configuration.serviceCIDR, clusterCIDR: configuration.clusterCIDR),
                                 schema: BuiltInSchema())
         try await registry.bootstrap()
+        try await registry.bootstrapDefaultStorageClass()
         for problem in try await registry.bootstrapKubernetesService(range: configuration.serviceCIDR, port: configuration.port,
                                                                      address: configuration.bindAddress) {
             logger.warning("the kubernetes Service: \(problem)")
@@ -76,7 +77,8 @@ public struct ControlPlane: Sendable {
         let controllerManager = ControllerManager(
             context: ControllerContext(client: LoopbackClient(registry: registry), logger: logger,
                                       options: ControllerOptions(nodeMonitorGracePeriod: configuration.nodeMonitorGracePeriod,
-                                                                 terminatedPodGCThreshold: configuration.terminatedPodGCThreshold)),
+                                                                 terminatedPodGCThreshold: configuration.terminatedPodGCThreshold,
+                                                                 localPathBase: configuration.effectiveLocalStoragePath)),
             disabled: configuration.disabledControllers,
             leaderElection: LeaderElectionConfig(name: "kube-controller-manager",
                                                  identity: "\(ProcessInfo.processInfo.hostName)_\(UUID().uuidString.lowercased())"))
@@ -86,7 +88,8 @@ public struct ControlPlane: Sendable {
                 await controllerManager.run()
             })
         }
-        if let agentConfiguration = configuration.agent {
+        if var agentConfiguration = configuration.agent {
+            agentConfiguration.localStoragePath = configuration.effectiveLocalStoragePath
             // The agent talks to the registry in-process; it starts once the API is ready. If it cannot run
             // (not root, no containerd), the control plane keeps serving and the log says why.
             let agent = NodeAgent(configuration: agentConfiguration, client: LoopbackClient(registry: registry),

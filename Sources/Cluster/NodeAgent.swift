@@ -28,6 +28,9 @@ public struct AgentConfiguration: Sendable {
     public var podLogDirectory = "/var/log/pods"
     /// The kubelet server's port on the node IP (0: any free port).
     public var kubeletPort = 10250
+    /// The local-path provisioner's directory on this node (the server's --default-local-storage-path):
+    /// directories of deleted volumes under it are removed.
+    public var localStoragePath = "/var/lib/swiftlet/storage"
 
     public init(nodeName: String) { self.nodeName = nodeName }
 }
@@ -71,6 +74,7 @@ public struct NodeAgent: Sendable {
         var kubeletOptions = KubeletOptions(nodeName: configuration.nodeName, rootDirectory: configuration.dataDirectory)
         kubeletOptions.cgroupRoot = "/sys/fs/cgroup"
         kubeletOptions.serverPort = configuration.kubeletPort
+        kubeletOptions.localPathBase = configuration.localStoragePath
         let kubelet = Kubelet(client: client, runtime: runtime, options: kubeletOptions,
                               facts: facts, configs: CRIConfigs(logRoot: configuration.podLogDirectory), logger: logger)
         await kubelet.run()

@@ -25,6 +25,10 @@ public struct ServerConfiguration: Sendable {
     public var serviceCIDR: ServiceIPRange = .default
     /// The IPv4 range nodes' pod CIDRs (a /24 each) are allocated from (k3s' default).
     public var clusterCIDR: ClusterCIDR = .default
+    /// Where the built-in local-path provisioner puts volume directories on the nodes (k3s'
+    /// --default-local-storage-path); nil: `<dataDirectory>/storage`.
+    public var localStoragePath: String?
+    public var effectiveLocalStoragePath: String { localStoragePath ?? dataDirectory + "/storage" }
 
     public init() {}
 

@@ -26,6 +26,10 @@ struct AgentCommand: AsyncParsableCommand {
 
     @OptionGroup var agent: AgentOptions
 
+    @Option(help: ArgumentHelp("The server's --default-local-storage-path (directories of deleted volumes under it are removed).",
+                               valueName: "path"))
+    var defaultLocalStoragePath = "/var/lib/swiftlet/storage"
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel = "info"
 
@@ -42,7 +46,8 @@ struct AgentCommand: AsyncParsableCommand {
         } else {
             client = HTTPAPIClient(cluster: KubeconfigCluster(server: server ?? "", bearerToken: token))
         }
-        let configuration = agent.configuration(dataDirectory: dataDir, defaultNodeName: ProcessInfo.processInfo.hostName)
+        var configuration = agent.configuration(dataDirectory: dataDir, defaultNodeName: ProcessInfo.processInfo.hostName)
+        configuration.localStoragePath = defaultLocalStoragePath
         let nodeAgent = NodeAgent(configuration: configuration, client: client, logger: logger)
         let task = Task { try await nodeAgent.run() }
         // SIGINT/SIGTERM: stop the kubelet and containerd; running pods keep running in their shims.

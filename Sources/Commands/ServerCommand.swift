@@ -42,6 +42,10 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Terminated pods (Succeeded or Failed) kept before the pod garbage collector deletes the oldest; 0 disables it.")
     var terminatedPodGcThreshold = 12500
 
+    @Option(help: ArgumentHelp("Where the local-path provisioner puts volume directories on the nodes (default: DATA-DIR/storage).",
+                               valueName: "path"))
+    var defaultLocalStoragePath: String?
+
     @Option(help: ArgumentHelp("Seconds a node may go without heartbeats before it is marked NotReady (Unknown).", visibility: .hidden))
     var nodeMonitorGracePeriodSeconds = 40
 
@@ -88,6 +92,7 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.disabledControllers = disabledControllers
         configuration.nodeMonitorGracePeriod = .seconds(max(1, nodeMonitorGracePeriodSeconds))
         configuration.terminatedPodGCThreshold = terminatedPodGcThreshold
+        configuration.localStoragePath = defaultLocalStoragePath
         configuration.retainedRevisions = max(1, historyRevisions)
         configuration.compactionInterval = .seconds(max(1, compactionIntervalSeconds))
         var logger = Logger(label: "swiftlet")

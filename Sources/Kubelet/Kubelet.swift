@@ -23,6 +23,10 @@ public struct KubeletOptions: Sendable {
     public var serverPort: Int? = 10250
     /// What the server's /stats/summary answers (404 without).
     public var statsSummary: KubeletServer.StatsSummary? = nil
+    /// The local-path provisioner's directory on this node (its `pvc-*` volume directories live here;
+    /// those of deleted PersistentVolumes are removed every `storageCleanupInterval`).
+    public var localPathBase = "/var/lib/swiftlet/storage"
+    public var storageCleanupInterval: Duration = .seconds(30)
 
     public init(nodeName: String, rootDirectory: String) {
         self.nodeName = nodeName
@@ -55,6 +59,11 @@ public final class Kubelet: Sendable {
     let now: @Sendable () -> Date
     /// The port the kubelet server listens on (0 while it does not).
     let serverPort = Mutex(0)
+    let volumeDirectories: any LocalVolumeDirectories
+    /// "uid/volume" → the host directory of a bound claim (a claim never rebinds, so it is asked once).
+    let boundClaims = Mutex<[String: ClaimVolumes.HostDirectory]>([:])
+    /// The labels of this node as registered (for the node affinity of persistent volumes).
+    let nodeLabels: Mutex<[String: String]>
 
     struct ContainerProbes: Sendable {
         var containerID: String
@@ -67,8 +76,11 @@ public final class Kubelet: Sendable {
 
     public init(client: any APIClient, runtime: any ContainerRuntime, options: KubeletOptions, facts: HostFacts,
                 configs: CRIConfigs = CRIConfigs(), logger: Logger = Logger(label: "kubelet"),
-                probeNetwork: any ProbeNetwork = SocketProbeNetwork(), now: @escaping @Sendable () -> Date = { Date() }) {
+                probeNetwork: any ProbeNetwork = SocketProbeNetwork(), now: @escaping @Sendable () -> Date = { Date() },
+                volumeDirectories: any LocalVolumeDirectories = HostLocalVolumeDirectories()) {
         self.client = client
+        self.volumeDirectories = volumeDirectories
+        nodeLabels = Mutex(Self.newNode(name: options.nodeName).labels)
         self.now = now
         prober = Prober(runtime: runtime, network: probeNetwork)
         recorder = EventRecorder(client: client, component: "kubelet", host: options.nodeName)
@@ -105,6 +117,7 @@ public final class Kubelet: Sendable {
             group.addTask { await self.heartbeat() }
             group.addTask { await self.resync() }
             group.addTask { await self.probeLoop() }
+            group.addTask { await self.storageCleanupLoop() }
             group.addTask {
                 guard await self.pods.waitForSync(), await self.configMaps.waitForSync(), await self.secrets.waitForSync(),
                       await self.services.waitForSync() else { return }
@@ -181,6 +194,8 @@ public final class Kubelet: Sendable {
         } else {
             node = try await client.create(.nodes, object: Self.newNode(name: name, architecture: facts.architecture))
         }
+        let labels = node.labels
+        nodeLabels.withLock { $0 = labels }
         node["status"] = NodeStatus.status(facts, runtimeVersion: version, ready: ready,
                                            notReadyMessage: "container runtime is down", previous: node["status"]?["conditions"]?.arrayValue ?? [],
                                            now: Date(), maxPods: options.maxPods, kubeletPort: kubeletPort)
@@ -304,9 +319,19 @@ public final class Kubelet: Sendable {
         }
         let resolver = envResolver()
         context.env = { pod, container throws(EnvResolver.ConfigError) in try resolver.resolve(pod: pod, container: container) }
+        let claims: [String: ClaimVolumes.HostDirectory]
+        do throws(ClaimVolumes.MountError) {
+            claims = try await claimDirectories(of: pod)
+        } catch {
+            if pod["status"]?["message"]?.stringValue != error.message {
+                await recorder.record(pod, type: .warning, reason: "FailedMount", message: error.message)
+            }
+            try await writeStatus(pod, volumeError: error.message)
+            return
+        }
         let mounts: [String: [Runtime_V1_Mount]]
         do {
-            mounts = try prepareVolumes(pod)
+            mounts = try prepareVolumes(pod, claims: claims)
         } catch {
             try await writeStatus(pod, volumeError: "\(error)")
             return
@@ -431,8 +456,9 @@ public final class Kubelet: Sendable {
     public func podDirectory(_ uid: String) -> String { "\(options.rootDirectory)/pods/\(uid)" }
 
     /// Creates the pod's volumes on the host (emptyDir directories, configMap/secret/downwardAPI/projected
-    /// files, hostPath directories) and answers each container's mounts.
-    func prepareVolumes(_ pod: JSONValue) throws -> [String: [Runtime_V1_Mount]] {
+    /// files, hostPath directories, the directories of its claims' volumes) and answers each
+    /// container's mounts.
+    func prepareVolumes(_ pod: JSONValue, claims: [String: ClaimVolumes.HostDirectory] = [:]) throws -> [String: [Runtime_V1_Mount]] {
         let fm = FileManager.default
         let files = VolumeFiles(configMap: { [configMaps] in configMaps.lister.get(namespace: $0, name: $1) },
                                 secret: { [secrets] in secrets.lister.get(namespace: $0, name: $1) },
@@ -452,6 +478,9 @@ public final class Kubelet: Sendable {
                 default: break
                 }
                 paths[name] = (path, false)
+            } else if let claim = claims[name] {
+                if claim.createIfMissing { try volumeDirectories.ensureDirectory(claim.path, mode: 0o777) }
+                paths[name] = (claim.path, claim.readOnly)
             } else if let content = try files.files(of: volume, pod: pod) {
                 let kind = volume["configMap"] != nil ? "configmap" : volume["secret"] != nil ? "secret"
                     : volume["downwardAPI"] != nil ? "downward-api" : "projected"
@@ -485,6 +514,7 @@ public final class Kubelet: Sendable {
     /// /kubepods/.../pod<uid>; the kubelet must).
     func removePodDirectory(_ uid: String) {
         try? FileManager.default.removeItem(atPath: podDirectory(uid))
+        boundClaims.withLock { all in for key in all.keys where key.hasPrefix(uid + "/") { all[key] = nil } }
         PodCgroups.remove(uid: uid, root: options.cgroupRoot)
     }
 
@@ -496,5 +526,88 @@ public final class Kubelet: Sendable {
             try? await podSync.terminate(uid: uid, grace: 0)
             removePodDirectory(uid)
         }
+    }
+}
+
+// MARK: Persistent volumes
+
+extension Kubelet {
+    /// The host directory of every persistentVolumeClaim volume of `pod`, by volume name. Throws the
+    /// FailedMount message while a claim is missing or not bound (the pod stays Pending and is synced
+    /// again), or when its volume cannot be used on this node.
+    func claimDirectories(of pod: JSONValue) async throws(ClaimVolumes.MountError) -> [String: ClaimVolumes.HostDirectory] {
+        var out: [String: ClaimVolumes.HostDirectory] = [:]
+        for volume in pod["spec"]?["volumes"]?.arrayValue ?? [] {
+            guard let source = volume["persistentVolumeClaim"], let claimName = source["claimName"]?.stringValue else { continue }
+            let name = volume["name"]?.stringValue ?? ""
+            let key = pod.uid + "/" + name
+            if let known = boundClaims.withLock({ $0[key] }) {
+                out[name] = known
+                continue
+            }
+            let unmounted = "Unable to attach or mount volumes: unmounted volumes=[\(name)]"
+            let claim: JSONValue
+            do throws(StatusError) {
+                claim = try await client.get(.persistentVolumeClaims, namespace: pod.namespace, name: claimName)
+            } catch {
+                throw ClaimVolumes.MountError(error.isNotFound ? "\(unmounted): persistentvolumeclaim \"\(claimName)\" not found"
+                                              : "\(unmounted): \(error.message)", transient: true)
+            }
+            let volumeName = claim["spec"]?["volumeName"]?.stringValue ?? ""
+            guard claim["status"]?["phase"]?.stringValue == "Bound", !volumeName.isEmpty else {
+                throw ClaimVolumes.MountError("\(unmounted): persistentvolumeclaim \"\(claimName)\" is not bound", transient: true)
+            }
+            let persistentVolume: JSONValue
+            do throws(StatusError) {
+                persistentVolume = try await client.get(.persistentVolumes, name: volumeName)
+            } catch {
+                throw ClaimVolumes.MountError("\(unmounted): persistentvolume \"\(volumeName)\": \(error.message)", transient: true)
+            }
+            let directory: ClaimVolumes.HostDirectory
+            do throws(ClaimVolumes.MountError) {
+                directory = try ClaimVolumes.directory(claim: claim, volume: persistentVolume, readOnly: source["readOnly"]?.boolValue ?? false,
+                                                      nodeLabels: nodeLabels.withLock { $0 })
+            } catch {
+                throw ClaimVolumes.MountError("\(unmounted): \(error.message)", transient: error.transient)
+            }
+            boundClaims.withLock { $0[key] = directory }
+            out[name] = directory
+        }
+        return out
+    }
+
+    /// Every `storageCleanupInterval`: removes the `pvc-*` directories under the local-path base whose
+    /// PersistentVolume no longer exists and that no pod of this node uses. The directories are listed
+    /// before the volumes, so a directory made for a new volume always finds it in the list.
+    func storageCleanupLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: options.storageCleanupInterval)
+            if Task.isCancelled { return }
+            await cleanUpVolumeDirectories()
+        }
+    }
+
+    /// One pass of the clean-up; answers the directories removed.
+    @discardableResult
+    public func cleanUpVolumeDirectories() async -> [String] {
+        let base = options.localPathBase
+        let entries = volumeDirectories.entries(of: base).filter { ClaimVolumes.volumeName(ofDirectory: $0) != nil }
+        guard !entries.isEmpty, let listed = try? await client.listAll(.persistentVolumes) else { return [] }
+        let volumes = Set(listed.items.map(\.name))
+        let inUse = Set(boundClaims.withLock { $0.values.map(\.path) })
+        var removed: [String] = []
+        for entry in entries {
+            guard let volume = ClaimVolumes.volumeName(ofDirectory: entry), !volumes.contains(volume) else { continue }
+            let path = base + "/" + entry
+            guard !inUse.contains(path) else { continue }
+            do {
+                try volumeDirectories.remove(path)
+                removed.append(path)
+                logger.info("kubelet: removed the directory of deleted persistent volume \(volume): \(path)")
+            } catch {
+                logger.warning("kubelet: removing \(path): \(error)")
+            }
+        }
+        return removed
     }
 }

@@ -232,6 +232,7 @@ public final class SchedulerService: Sendable {
     /// forgotten and the pod backs off.
     func bind(_ pod: JSONValue, key: String, node: String, cycle: UInt64) async {
         let (namespace, name) = Indexer.split(key)
+        if !Self.claimNames(of: pod).isEmpty { await selectNodeForClaims(of: pod, node: node) }
         do throws(StatusError) {
             try await client.bind(namespace: namespace, pod: name, node: node, uid: pod.uid.isEmpty ? nil : pod.uid)
             metrics.scheduled.increment()

@@ -12,9 +12,14 @@ public struct ControllerOptions: Sendable {
     /// How many terminated (Succeeded or Failed) pods may exist before the pod garbage collector
     /// deletes the oldest (`--terminated-pod-gc-threshold`, 12500; 0 disables it).
     public var terminatedPodGCThreshold = 12500
+    /// Where the built-in local-path provisioner places volume directories on the nodes (k3s keeps
+    /// them under its data directory; the kubelet cleans up the same directory).
+    public var localPathBase = ControllerOptions.defaultLocalPathBase
+    public static let defaultLocalPathBase = "/var/lib/swiftlet/storage"
 
     public init(nodeMonitorGracePeriod: Duration = .seconds(40), nodeMonitorPeriod: Duration? = nil,
-                terminatedPodGCThreshold: Int = 12500) {
+                terminatedPodGCThreshold: Int = 12500, localPathBase: String = ControllerOptions.defaultLocalPathBase) {
+        self.localPathBase = localPathBase
         self.nodeMonitorGracePeriod = nodeMonitorGracePeriod
         self.terminatedPodGCThreshold = max(0, terminatedPodGCThreshold)
         self.nodeMonitorPeriod = nodeMonitorPeriod ?? min(.seconds(5), max(.milliseconds(10), nodeMonitorGracePeriod / 5))

@@ -1,11 +1,39 @@
 import APIMachinery
+import Storage
 
 /// core/v1 PersistentVolumeClaim: status subresource, volume mode Filesystem and phase Pending by
 /// default; access modes and a storage request required; the spec is immutable after creation except
-/// growing resources.requests of a bound claim.
+/// growing resources.requests of a bound claim. A new claim without a class gets the default
+/// StorageClass (the DefaultStorageClass admission plugin).
 public struct PersistentVolumeClaimStrategy: ResourceStrategy {
+    let lock = AsyncLock()
     public init() {}
     public var hasStatusSubresource: Bool { true }
+    public var allocationLock: AsyncLock? { lock }
+
+    /// A new claim with no `spec.storageClassName` (nor the beta class annotation) gets the default
+    /// StorageClass, the newest if several are marked; none if no class is marked. An empty class name
+    /// ("") asks for no class and stays.
+    public func allocate(_ object: inout JSONValue, old: JSONValue?, storage: any Storage) async throws(StatusError) {
+        guard old == nil, object["spec"]?["storageClassName"]?.stringValue == nil,
+              object.annotations["volume.beta.kubernetes.io/storage-class"] == nil else { return }
+        let listed: ListResult
+        do {
+            listed = try await storage.list(prefix: "/registry/storage.k8s.io/storageclasses/", revision: nil, startKey: nil, limit: nil)
+        } catch {
+            throw StatusError.internal("listing storage classes: \(error)")
+        }
+        var chosen: (name: String, created: String)?
+        for kv in listed.items {
+            guard let storageClass = try? JSONValue.parse(kv.value), StorageClassStrategy.isDefault(storageClass) else { continue }
+            let created = storageClass.creationTimestamp ?? ""
+            if let current = chosen, created < current.created || (created == current.created && storageClass.name > current.name) {
+                continue
+            }
+            chosen = (storageClass.name, created)
+        }
+        if let chosen { object[key: "spec", "storageClassName"] = .string(chosen.name) }
+    }
 
     public func prepareForCreate(_ object: inout JSONValue) {
         setDefaults(&object)
