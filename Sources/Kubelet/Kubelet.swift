@@ -18,6 +18,8 @@ public struct KubeletOptions: Sendable {
     public var maxPods = NodeStatus.maxPods
     /// Where cgroup hierarchies are mounted (pod cgroups are removed under each); nil leaves them.
     public var cgroupRoot: String? = nil
+    /// How often the stats sampler reads container and node usage (the Summary API's window).
+    public var statsInterval: Duration = .seconds(10)
 
     public init(nodeName: String, rootDirectory: String) {
         self.nodeName = nodeName
@@ -48,6 +50,8 @@ public final class Kubelet: Sendable {
     let prober: Prober
     let recorder: EventRecorder
     let now: @Sendable () -> Date
+    /// CPU and memory of the node and its containers, for `GET /stats/summary`.
+    public let stats: StatsSampler
 
     struct ContainerProbes: Sendable {
         var containerID: String
@@ -60,8 +64,10 @@ public final class Kubelet: Sendable {
 
     public init(client: any APIClient, runtime: any ContainerRuntime, options: KubeletOptions, facts: HostFacts,
                 configs: CRIConfigs = CRIConfigs(), logger: Logger = Logger(label: "kubelet"),
-                probeNetwork: any ProbeNetwork = SocketProbeNetwork(), now: @escaping @Sendable () -> Date = { Date() }) {
+                probeNetwork: any ProbeNetwork = SocketProbeNetwork(), hostStats: any HostStatsReader = ProcHostStats(),
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.client = client
+        stats = StatsSampler(runtime: runtime, host: hostStats, nodeName: options.nodeName, now: now)
         self.now = now
         prober = Prober(runtime: runtime, network: probeNetwork)
         recorder = EventRecorder(client: client, component: "kubelet", host: options.nodeName)
@@ -97,6 +103,7 @@ public final class Kubelet: Sendable {
             group.addTask { await self.heartbeat() }
             group.addTask { await self.resync() }
             group.addTask { await self.probeLoop() }
+            group.addTask { await self.stats.run(interval: self.options.statsInterval) }
             group.addTask {
                 guard await self.pods.waitForSync(), await self.configMaps.waitForSync(), await self.secrets.waitForSync(),
                       await self.services.waitForSync() else { return }
@@ -121,6 +128,11 @@ public final class Kubelet: Sendable {
             }
             await group.waitForAll()
         }
+    }
+
+    /// The kubelet Summary API document (`GET /stats/summary`): the last stats sample.
+    public func statsSummary() async -> JSONValue {
+        await stats.summary()
     }
 
     // MARK: Node
