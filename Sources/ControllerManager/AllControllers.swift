@@ -15,5 +15,6 @@ extension ControllerManager {
         Descriptor(name: "serviceaccount", workers: 1) { ServiceAccountController(context: $0) },
         Descriptor(name: "nodelifecycle", workers: 2) { NodeLifecycleController(context: $0) },
         Descriptor(name: "disruption", workers: 2) { DisruptionController(context: $0) },
+        Descriptor(name: "horizontalpodautoscaling", workers: 2) { HorizontalPodAutoscalerController(context: $0) },
     ]
 }

@@ -12,6 +12,8 @@ public struct ControllerOptions: Sendable {
     /// How many terminated (Succeeded or Failed) pods may exist before the pod garbage collector
     /// deletes the oldest (`--terminated-pod-gc-threshold`, 12500; 0 disables it).
     public var terminatedPodGCThreshold = 12500
+    /// How often the horizontal pod autoscaler reconciles every HPA (`--horizontal-pod-autoscaler-sync-period`, 15 s).
+    public var horizontalPodAutoscalerSyncPeriod: Duration = .seconds(15)
 
     public init(nodeMonitorGracePeriod: Duration = .seconds(40), nodeMonitorPeriod: Duration? = nil,
                 terminatedPodGCThreshold: Int = 12500) {
