@@ -62,6 +62,8 @@ let package = Package(
             "APIServer", "Registry", "Storage", "StorageSQLite", "Client", "ClientLoopback", "SchedulerService", "ControllerManager",
             "Kubelet", "CRI", "HostOS",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            // The API server's metrics scraper reads the kubelets' /stats/summary.
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: strict),

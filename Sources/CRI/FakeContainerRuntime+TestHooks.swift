@@ -58,6 +58,12 @@ extension FakeContainerRuntime {
         images[id]?.uid = uid.map { value in .with { $0.value = value } } ?? Runtime_V1_Int64Value()
         if uid == nil { images[id]?.clearUid() }
         images[id]?.username = username
+    /// What ContainerStats, ListContainerStats and the sandbox stats report for container `id`:
+    /// cumulative CPU time, an optional usageNanoCores (containerd fills it in) and memory.
+    public func setContainerUsage(_ id: String, usageCoreNanoSeconds: UInt64, usageNanoCores: UInt64? = nil,
+                                  workingSetBytes: UInt64, usageBytes: UInt64? = nil) {
+        usage[id] = ContainerUsage(usageCoreNanoSeconds: usageCoreNanoSeconds, usageNanoCores: usageNanoCores,
+                                   workingSetBytes: workingSetBytes, usageBytes: usageBytes)
     }
 
     /// Freezes the clock at `nanoseconds` (timestamps are wall-clock time otherwise).
@@ -80,4 +86,12 @@ extension FakeContainerRuntime {
     /// The calls made to one method, in order.
     public func calls(to method: Method) -> [Call] { calls.filter { $0.method == method } }
     public func resetCalls() { calls = [] }
+}
+
+/// One container's usage as FakeContainerRuntime reports it.
+struct ContainerUsage: Sendable {
+    var usageCoreNanoSeconds: UInt64 = 0
+    var usageNanoCores: UInt64?
+    var workingSetBytes: UInt64 = 0
+    var usageBytes: UInt64?
 }

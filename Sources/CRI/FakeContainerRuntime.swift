@@ -77,6 +77,8 @@ public actor FakeContainerRuntime: ContainerRuntime {
     var fakeClock: Int64?
     /// What Exec/Attach/PortForward answer when set (a test's streaming server); else a dummy URL.
     var streamingURL: String?
+    /// Usage figures set by `setContainerUsage`, by container id (zero otherwise).
+    var usage: [String: ContainerUsage] = [:]
 
     /// Every call so far, in order.
     public internal(set) var calls: [Call] = []
@@ -268,9 +270,13 @@ public actor FakeContainerRuntime: ContainerRuntime {
         stats.attributes.annotations = container.config.annotations
         let timestamp = now()
         stats.cpu.timestamp = timestamp
-        stats.cpu.usageCoreNanoSeconds.value = 0
+        let usage = usage[container.id] ?? ContainerUsage()
+        stats.cpu.usageCoreNanoSeconds.value = usage.usageCoreNanoSeconds
+        if let nanoCores = usage.usageNanoCores { stats.cpu.usageNanoCores.value = nanoCores }
         stats.memory.timestamp = timestamp
-        stats.memory.workingSetBytes.value = 0
+        stats.memory.workingSetBytes.value = usage.workingSetBytes
+        stats.memory.usageBytes.value = usage.usageBytes ?? usage.workingSetBytes
+        stats.memory.rssBytes.value = usage.workingSetBytes
         stats.writableLayer.timestamp = timestamp
         stats.writableLayer.usedBytes.value = 0
         return stats

@@ -30,7 +30,9 @@ public struct ControlPlane: Sendable {
         let start = ContinuousClock.now
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let storage = try SQLiteStorage(path: configuration.dataDirectory + "/state.db")
-        let registry = Registry(storage: storage, definitions: Registry.builtInDefinitions(serviceIPRange: configuration.serviceCIDR, clusterCIDR: configuration.clusterCIDR),
+        let metricsScraper = KubeletMetricsScraper(logger: logger)
+        let registry = Registry(storage: storage, definitions: Registry.builtInDefinitions(serviceIPRange: configuration.serviceCIDR, clusterCIDR: configuration.clusterCIDR)
+                                    .withMetrics(from: metricsScraper),
                                 schema: BuiltInSchema())
         try await registry.bootstrap()
         try await registry.bootstrapDefaultStorageClass()
@@ -60,6 +62,7 @@ public struct ControlPlane: Sendable {
         )
         var services: [any Service] = [
             app,
+            LoopService(name: "metrics-scraper") { await metricsScraper.run(registry: registry) },
             LoopService(name: "namespace-lifecycle") { await NamespaceLifecycle(registry: registry, logger: logger).run() },
             LoopService(name: "compaction") {
                 await Compaction(storage: storage, retained: configuration.retainedRevisions,

@@ -16,5 +16,6 @@ extension ControllerManager {
         Descriptor(name: "nodelifecycle", workers: 2) { NodeLifecycleController(context: $0) },
         Descriptor(name: "disruption", workers: 2) { DisruptionController(context: $0) },
         Descriptor(name: "persistentvolume-binder", workers: 2) { PersistentVolumeController(context: $0) },
+        Descriptor(name: "horizontalpodautoscaling", workers: 2) { HorizontalPodAutoscalerController(context: $0) },
     ]
 }

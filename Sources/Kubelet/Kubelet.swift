@@ -20,13 +20,15 @@ public struct KubeletOptions: Sendable {
     public var cgroupRoot: String? = nil
     /// The kubelet server's port on the node IP (logs, exec, attach, port-forward, stats); 0 picks a
     /// free port, nil runs no server. The Node reports the port bound.
-    public var serverPort: Int? = 10250
-    /// What the server's /stats/summary answers (404 without).
+    public var serverPort: Int? = nil
+    /// What the server's /stats/summary answers (default: the kubelet's own stats sampler).
     public var statsSummary: KubeletServer.StatsSummary? = nil
     /// The local-path provisioner's directory on this node (its `pvc-*` volume directories live here;
     /// those of deleted PersistentVolumes are removed every `storageCleanupInterval`).
     public var localPathBase = "/var/lib/swiftlet/storage"
     public var storageCleanupInterval: Duration = .seconds(30)
+    /// How often the stats sampler reads container and node usage (the Summary API's window).
+    public var statsInterval: Duration = .seconds(10)
 
     public init(nodeName: String, rootDirectory: String) {
         self.nodeName = nodeName
@@ -64,6 +66,8 @@ public final class Kubelet: Sendable {
     let boundClaims = Mutex<[String: ClaimVolumes.HostDirectory]>([:])
     /// The labels of this node as registered (for the node affinity of persistent volumes).
     let nodeLabels: Mutex<[String: String]>
+    /// CPU and memory of the node and its containers, for `GET /stats/summary`.
+    public let stats: StatsSampler
 
     struct ContainerProbes: Sendable {
         var containerID: String
@@ -76,11 +80,13 @@ public final class Kubelet: Sendable {
 
     public init(client: any APIClient, runtime: any ContainerRuntime, options: KubeletOptions, facts: HostFacts,
                 configs: CRIConfigs = CRIConfigs(), logger: Logger = Logger(label: "kubelet"),
-                probeNetwork: any ProbeNetwork = SocketProbeNetwork(), now: @escaping @Sendable () -> Date = { Date() },
+                probeNetwork: any ProbeNetwork = SocketProbeNetwork(), hostStats: any HostStatsReader = ProcHostStats(),
+                now: @escaping @Sendable () -> Date = { Date() },
                 volumeDirectories: any LocalVolumeDirectories = HostLocalVolumeDirectories()) {
         self.client = client
         self.volumeDirectories = volumeDirectories
         nodeLabels = Mutex(Self.newNode(name: options.nodeName).labels)
+        stats = StatsSampler(runtime: runtime, host: hostStats, nodeName: options.nodeName, now: now)
         self.now = now
         prober = Prober(runtime: runtime, network: probeNetwork)
         recorder = EventRecorder(client: client, component: "kubelet", host: options.nodeName)
@@ -118,6 +124,7 @@ public final class Kubelet: Sendable {
             group.addTask { await self.resync() }
             group.addTask { await self.probeLoop() }
             group.addTask { await self.storageCleanupLoop() }
+            group.addTask { await self.stats.run(interval: self.options.statsInterval) }
             group.addTask {
                 guard await self.pods.waitForSync(), await self.configMaps.waitForSync(), await self.secrets.waitForSync(),
                       await self.services.waitForSync() else { return }
@@ -151,7 +158,7 @@ public final class Kubelet: Sendable {
         let pods = self.pods
         let server = KubeletServer(host: facts.internalIP, port: port, runtime: runtime, configs: podSync.configs,
                                    pod: { namespace, name in pods.lister.get(namespace: namespace, name: name) },
-                                   statsSummary: options.statsSummary, logger: logger)
+                                   statsSummary: options.statsSummary ?? { [stats] in await stats.summary() }, logger: logger)
         do {
             let bound = try await server.start()
             serverPort.withLock { $0 = bound }
@@ -164,6 +171,11 @@ public final class Kubelet: Sendable {
 
     /// The port the kubelet server listens on (0 when it does not).
     public var kubeletPort: Int { serverPort.withLock { $0 } }
+
+    /// The kubelet Summary API document (`GET /stats/summary`): the last stats sample.
+    public func statsSummary() async -> JSONValue {
+        await stats.summary()
+    }
 
     // MARK: Node
 

@@ -21,13 +21,15 @@ public final class Registry: Sendable {
             GenericStore(definition: $0, storage: storage, namespaces: nil, schema: schema, clock: clock)
         }
         let gate = namespaceStore.map { NamespaceStoreGate(namespaces: $0) }
+        let owner = RegistryReference()
         var stores: [String: GenericStore] = [:]
         for definition in definitions {
             stores[Self.id(definition.group, definition.version, definition.resource)] = definition.namespaced
-                ? GenericStore(definition: definition, storage: storage, namespaces: gate, schema: schema, clock: clock)
-                : GenericStore(definition: definition, storage: storage, namespaces: nil, schema: schema, clock: clock)
+                ? GenericStore(definition: definition, storage: storage, namespaces: gate, schema: schema, clock: clock, owner: owner)
+                : GenericStore(definition: definition, storage: storage, namespaces: nil, schema: schema, clock: clock, owner: owner)
         }
         self.stores = stores
+        owner.set(self)
     }
 
     static func id(_ group: String, _ version: String, _ resource: String) -> String {
@@ -43,7 +45,7 @@ public final class Registry: Sendable {
     /// The built-in resources of this release, in discovery order (the core group first; within a
     /// group, the preferred version first).
     public static func builtInDefinitions() -> [ResourceDefinition] {
-        basicKinds() + workloadKinds() + serviceAndClusterKinds() + accessReviewKinds()
+        basicKinds() + workloadKinds() + serviceAndClusterKinds() + accessReviewKinds() + metricsKinds()
     }
 
     /// The namespaces every cluster has.

@@ -80,7 +80,9 @@ public enum SimObjects {
                 "conditions": .array(nodeConditions(now: now)),
                 "addresses": [["type": "InternalIP", "address": .string(IPv4.nodeAddress(index: index))],
                               ["type": "Hostname", "address": .string(name)]],
-                "daemonEndpoints": ["kubeletEndpoint": ["Port": 10250]],
+                // No kubelet server answers for a simulated node: port 0 keeps log/exec proxies and the
+                // metrics scraper from dialling its (made-up) address.
+                "daemonEndpoints": ["kubeletEndpoint": ["Port": 0]],
                 "nodeInfo": [
                     "machineID": .string("5157" + id), "systemUUID": .string("51570000-0000-0000-0000-\(id)"),
                     "bootID": .string("b0070000-0000-0000-0000-\(id)"), "kernelVersion": "6.1.0-sim",

@@ -47,7 +47,8 @@ private struct PlainStrategy: ResourceStrategy {}
 
     @Test func everyServedBuiltInKindHasASchema() {
         let openAPI = OpenAPISchema.kubernetes
-        for d in Registry.builtInDefinitions() {
+        // Computed resources (metrics.k8s.io) are not in Kubernetes' own schema: metrics-server serves theirs.
+        for d in Registry.builtInDefinitions() where d.reader == nil {
             #expect(openAPI.definitionName(apiVersion: d.groupVersion, kind: d.kind) != nil, "\(d.groupVersion) \(d.kind)")
         }
     }

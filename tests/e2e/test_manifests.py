@@ -143,6 +143,10 @@ def _probe(prefix: str, **overrides) -> dict:
 # Sources: the Kubernetes v1.32 API reference (field descriptions "Defaults to ...") and the v1 defaulting
 # functions (SetDefaults_PodSpec, _Container, _Probe, _HTTPGetAction, _Service, _Job, _CronJob, _StatefulSet,
 # _DaemonSet, _Deployment, _HorizontalPodAutoscaler (v2), _LimitRangeItem, _Subject, _PriorityClass, ...).
+def _replicas_1_or_hpa_min_2(v):
+    return v in (1, 2) and type(v) is int
+
+
 DEFAULTS: dict[tuple[str, str], dict] = {
     ("Namespace", NS): {
         '["metadata"]["labels"]["kubernetes.io/metadata.name"]': NS,
@@ -200,7 +204,8 @@ DEFAULTS: dict[tuple[str, str], dict] = {
         **_container_defaults("spec.template.spec.containers[0]"),
     },
     ("Deployment", "web"): {
-        "spec.replicas": 1,
+        # Defaulted to 1; the HPA `web` (minReplicas 2, 40-autoscaling-rbac.yaml) then raises it to 2, as in Kubernetes.
+        "spec.replicas": _replicas_1_or_hpa_min_2,
         "spec.strategy.type": "RollingUpdate",
         "spec.strategy.rollingUpdate.maxSurge": "25%",
         "spec.strategy.rollingUpdate.maxUnavailable": "25%",

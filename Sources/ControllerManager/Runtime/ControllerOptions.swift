@@ -16,6 +16,8 @@ public struct ControllerOptions: Sendable {
     /// them under its data directory; the kubelet cleans up the same directory).
     public var localPathBase = ControllerOptions.defaultLocalPathBase
     public static let defaultLocalPathBase = "/var/lib/swiftlet/storage"
+    /// How often the horizontal pod autoscaler reconciles every HPA (`--horizontal-pod-autoscaler-sync-period`, 15 s).
+    public var horizontalPodAutoscalerSyncPeriod: Duration = .seconds(15)
 
     public init(nodeMonitorGracePeriod: Duration = .seconds(40), nodeMonitorPeriod: Duration? = nil,
                 terminatedPodGCThreshold: Int = 12500, localPathBase: String = ControllerOptions.defaultLocalPathBase) {

@@ -27,6 +27,7 @@ extension GenericStore {
 
     /// LIST: the objects in `namespace` (nil or empty: all namespaces) that the options select.
     public func list(namespace: String?, options: ListOptions) async throws(StatusError) -> ListResponse {
+        if let computed = try await readOnlyList(namespace: namespace, options: options) { return computed }
         let page = try await scan(namespace: namespace, options: options) { kv, object throws(StatusError) in
             if let object { return object }
             return try decode(kv)
@@ -37,6 +38,15 @@ extension GenericStore {
     /// LIST in wire form: each item the JSON of a list element (no kind or apiVersion). Stored values
     /// are not parsed unless a selector needs them.
     public func listJSON(namespace: String?, options: ListOptions) async throws(StatusError) -> RawListResponse {
+        if let computed = try await readOnlyList(namespace: namespace, options: options) {
+            let items = computed.items.map { item -> [UInt8] in
+                var item = item
+                item["apiVersion"] = nil
+                item["kind"] = nil
+                return item.serialized()
+            }
+            return RawListResponse(items: items, resourceVersion: 0, continueToken: nil)
+        }
         let page = try await scan(namespace: namespace, options: options) { kv, _ throws(StatusError) in
             if !convertsObjects, let item = StoredObject.listItem(kv.value, revision: kv.modRevision) { return item }
             var object = try decode(kv)

@@ -22,12 +22,15 @@ public struct GenericStore: Sendable {
     let namespaces: NamespaceGate?
     let schema: (any SchemaProvider)?
     let clock: @Sendable () -> Double
+    /// The registry of this store (read-only sources look up other resources in it).
+    let owner: RegistryReference?
 
     /// The largest object stored, as etcd's default request limit.
     public static let maximumObjectBytes = 1_572_864
 
     init(definition: ResourceDefinition, storage: any Storage, namespaces: NamespaceGate?,
-         schema: (any SchemaProvider)?, clock: @escaping @Sendable () -> Double) {
+         schema: (any SchemaProvider)?, clock: @escaping @Sendable () -> Double, owner: RegistryReference? = nil) {
+        self.owner = owner
         self.definition = definition
         self.storage = storage
         self.namespaces = namespaces
@@ -88,6 +91,7 @@ public struct GenericStore: Sendable {
     // MARK: Get
 
     public func get(namespace: String, name: String) async throws(StatusError) -> JSONValue {
+        if let object = try await readOnlyGet(namespace: namespace, name: name) { return object }
         let key = definition.key(namespace: namespace, name: name)
         let result: (value: KeyValue?, revision: Int64)
         do {

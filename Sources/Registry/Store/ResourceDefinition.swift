@@ -26,6 +26,8 @@ public struct ResourceDefinition: Sendable {
     public var scale: ScaleSubresource?
     /// Set for resources whose POST is answered, not stored (reviews, bindings): create is the only verb.
     public var answerer: (any CreateAnswerer)? = nil
+    /// Set for resources computed on request (metrics.k8s.io): get and list read from it, nothing is stored.
+    public var reader: (any ReadOnlySource)? = nil
 
     public static let allVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 
