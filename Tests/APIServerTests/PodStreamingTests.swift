@@ -226,3 +226,24 @@ import Testing
         }
     }
 }
+
+extension PodStreamingTests {
+    /// kubectl's fallback after a refused WebSocket upgrade: `POST … Upgrade: SPDY/3.1`. It must get the
+    /// Status (not a dropped connection).
+    @Test func spdyFallbackGetsTheStatus() async throws {
+        let kubelet = try await StubKubelet()
+        defer { kubelet.stop() }
+        try await TestAPIServer.run { server in
+            try await server.addNodeAndPod(kubeletPort: kubelet.port)
+            let spdy = ["Connection: Upgrade", "Upgrade: SPDY/3.1", "X-Stream-Protocol-Version: v4.channel.k8s.io"]
+            let invalid = try await RawHTTP.request(port: server.port,
+                "POST /api/v1/namespaces/default/pods/p1/exec?command=ls&container=nope&stdout=true HTTP/1.1", headers: spdy)
+            #expect(invalid.status == 400)
+            #expect((try JSONValue.parse(invalid.body))["message"] == "container nope is not valid for pod p1")
+            let valid = try await RawHTTP.request(port: server.port,
+                "POST /api/v1/namespaces/default/pods/p1/exec?command=ls&container=c1&stdout=true HTTP/1.1", headers: spdy)
+            #expect(valid.status == 400)
+            #expect(kubelet.requests.withLock { $0 }.isEmpty)
+        }
+    }
+}

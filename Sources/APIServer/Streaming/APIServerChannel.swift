@@ -63,7 +63,7 @@ struct APIServerChannel: ServerChildChannel, HTTPChannelHandler {
                 }
             )
             let upgrade = NIOTypedHTTPServerUpgradeConfiguration(
-                upgraders: [upgrader],
+                upgraders: [upgrader, RefusingSPDYUpgrader(streams: streams, box: box)],
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
@@ -107,6 +107,35 @@ struct APIServerChannel: ServerChildChannel, HTTPChannelHandler {
         } catch {
             logger.debug("connection ended before a request: \(error)")
         }
+    }
+}
+
+/// kubectl falls back to `Upgrade: SPDY/3.1` when its WebSocket upgrade is refused. SPDY is not served:
+/// this upgrader records the Status to answer (the validation error, else a plain refusal) and declines,
+/// so the request is answered instead of dropped (NIO does not hand a declined upgrade request on).
+struct RefusingSPDYUpgrader: NIOTypedHTTPServerProtocolUpgrader {
+    typealias UpgradeResult = APIServerChannel.Negotiated
+    struct Declined: Error {}
+
+    let streams: PodStreams
+    let box: APIServerChannel.PlanBox
+    var supportedProtocol: String { "SPDY/3.1" }
+    var requiredUpgradeHeaders: [String] { [] }
+
+    func buildUpgradeResponse(channel: any Channel, upgradeRequest: HTTPRequestHead,
+                              initialResponseHeaders: HTTPHeaders) -> EventLoopFuture<HTTPHeaders> {
+        let promise = channel.eventLoop.makePromise(of: HTTPHeaders.self)
+        let streams = self.streams, box = self.box
+        promise.completeWithTask {
+            let error = await streams.refuseSPDY(upgradeRequest)
+            box.decision.withLock { $0 = .failure(error) }
+            throw Declined()
+        }
+        return promise.futureResult
+    }
+
+    func upgrade(channel: any Channel, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<UpgradeResult> {
+        channel.eventLoop.makeFailedFuture(Declined())
     }
 }
 

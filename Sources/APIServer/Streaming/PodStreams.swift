@@ -82,6 +82,20 @@ public struct PodStreams: Sendable {
         return .success(StreamPlan(kind: kind, mode: mode, clientProtocol: chosen, endpoint: target.endpoint, upstreamHead: head))
     }
 
+    /// The answer to an `Upgrade: SPDY/3.1` request: its validation error, else a refusal.
+    func refuseSPDY(_ head: HTTPRequestHead) async -> StatusError {
+        let (path, queryString) = Self.split(head.uri)
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.count == 8, let kind = PodStreamKind(rawValue: String(parts[7])), kind != .log {
+            do {
+                _ = try await validator.validate(kind, namespace: Query.decode(parts[4]), pod: Query.decode(parts[6]), query: Query(queryString))
+            } catch {
+                return error
+            }
+        }
+        return StatusError.badRequest("SPDY upgrades are not supported by this server: use WebSocket (v5.channel.k8s.io)")
+    }
+
     static func split(_ uri: String) -> (String, String?) {
         guard let q = uri.firstIndex(of: "?") else { return (uri, nil) }
         return (String(uri[..<q]), String(uri[uri.index(after: q)...]))
