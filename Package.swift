@@ -29,6 +29,10 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // Pod streaming in the API server: HTTP/1 <-> HTTP types codec for the upgrade-capable channel.
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        // Only for tests: an independent WebSocket client playing kubectl against the API server.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     ],
     targets: [
         // Foundation only: JSON values, metadata, selectors, Status errors, patch engines.
@@ -56,6 +60,14 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            // Pod log/exec/attach/portforward: proxying to the node's kubelet.
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+            .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
         ], swiftSettings: strict),
         // Wires components into a ServiceGroup.
         .target(name: "Cluster", dependencies: [
@@ -168,6 +180,15 @@ let package = Package(
         .testTarget(name: "HostOSTests", dependencies: [
             "HostOS",
             .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
+        .testTarget(name: "APIServerTests", dependencies: [
+            "APIServer", "Registry", "Storage", "APIMachinery", "APITypes",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "RegistryTests", dependencies: [
             "Registry", "Storage", "APIMachinery", "APITypes",

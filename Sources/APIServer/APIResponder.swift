@@ -33,12 +33,15 @@ public struct APIResponder: HTTPResponder {
     let logger: Logger
     /// What /metrics serves (the components' figures, in the Prometheus text format).
     let metrics: PrometheusCollectorRegistry
+    /// Pod log/exec/attach/portforward (the upgrades themselves happen in `APIServerChannel`).
+    let streams: PodStreams
 
     public init(registry: Registry, serverAddress: String, version: ServerVersion = ServerVersion(),
                 readiness: @escaping @Sendable () -> Bool = { true }, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
                 logger: Logger) {
         self.registry = registry
         self.metrics = metrics
+        self.streams = PodStreams(registry: registry)
         self.discovery = Discovery(definitions: registry.definitions, serverAddress: serverAddress)
         self.openAPI = OpenAPIDocuments(definitions: registry.definitions)
         self.version = version

@@ -59,6 +59,11 @@ struct ResourcePath {
 
     var definition: ResourceDefinition { store.definition }
 
+    /// Pods' streaming subresources (served through the kubelet, see PodStreams).
+    static func isPodStream(_ definition: ResourceDefinition, _ sub: String) -> Bool {
+        definition.group.isEmpty && definition.resource == "pods" && PodStreamKind(rawValue: sub) != nil
+    }
+
     static func parse(group: String, version: String, rest: [String], registry: Registry) -> ResourcePath? {
         func store(_ resource: String) -> GenericStore? {
             registry.store(group: group, version: version, resource: resource)
@@ -67,7 +72,7 @@ struct ResourcePath {
         if rest.count >= 3, rest[0] == "namespaces", let s = store(rest[2]), s.definition.namespaced {
             guard rest.count <= 5 else { return nil }
             let sub = rest.count == 5 ? rest[4] : nil
-            if let sub, !s.definition.subresources.contains(sub) { return nil }
+            if let sub, !s.definition.subresources.contains(sub), !isPodStream(s.definition, sub) { return nil }
             return ResourcePath(store: s, namespace: rest[1], name: rest.count >= 4 ? rest[3] : nil, subresource: sub)
         }
         guard let s = store(rest[0]), rest.count <= 3 else { return nil }

@@ -45,6 +45,9 @@ struct ResourceHandler {
         let verb = try verb()
         if path.subresource == nil, !definition.verbs.contains(verb) { throw StatusError.methodNotAllowed() }
         if let sub = path.subresource, ["scale", "binding", "eviction", "ephemeralcontainers"].contains(sub) { return try await subresource(sub) }
+        if let sub = path.subresource, definition.group.isEmpty, definition.resource == "pods", let kind = PodStreamKind(rawValue: sub) {
+            return try await podStream(kind)
+        }
         if definition.answerer != nil {
             guard request.method == .post, path.name == nil, path.subresource == nil else { throw StatusError.methodNotAllowed() }
             return try await createAnswered()
@@ -321,5 +324,17 @@ extension ResourceHandler {
         let object = try BodyDecoding.object(try await body(), contentType: contentType, strict: options.fieldValidation == .strict)
         let result = try await store.answer(namespace: namespace, object: object, registry: responder.registry, options: options)
         return ResponseEncoding.json(result.object, status: .created, headers: ResponseEncoding.warningHeaders(result.warnings))
+    }
+}
+
+extension ResourceHandler {
+    /// log (proxied to the kubelet), and exec/attach/portforward requests that were not upgraded: the
+    /// same validation as the upgrade, so a refused upgrade gets its Status error.
+    func podStream(_ kind: PodStreamKind) async throws(StatusError) -> Response {
+        let allowed: [HTTPRequest.Method] = kind == .log ? [.get, .head] : [.get, .post]
+        guard allowed.contains(request.method), let name = path.name else { throw StatusError.methodNotAllowed() }
+        let target = try await responder.streams.validator.validate(kind, namespace: namespace, pod: name, query: query)
+        if kind == .log { return try await responder.streams.logs.respond(target, query: query) }
+        throw StatusError.badRequest("Upgrade request required")
     }
 }

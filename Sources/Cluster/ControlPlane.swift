@@ -52,6 +52,7 @@ public struct ControlPlane: Sendable {
         let logger = self.logger
         let app = Application(
             responder: responder,
+            server: .kubernetesAPI(streams: PodStreams(registry: registry)),
             configuration: .init(address: .hostname(configuration.bindAddress, port: configuration.port), serverName: nil),
             onServerRunning: { _ in
                 ready.store(true, ordering: .relaxed)
