@@ -35,6 +35,12 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     ],
     targets: [
+        // SPDY/3.1 framing and a remote-command (exec/attach) client over it, as kubelets and CRI
+        // streaming servers speak it; the API server translates kubectl's WebSocket v5 to it.
+        .target(name: "SPDY", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: strict),
         // Foundation only: JSON values, metadata, selectors, Status errors, patch engines.
         .target(name: "APIMachinery", swiftSettings: strict),
         // Schema metadata, protobuf decoding, per-kind defaulting, validation and printing.
@@ -53,7 +59,7 @@ let package = Package(
         ], swiftSettings: strict),
         // The only module that knows HTTP.
         .target(name: "APIServer", dependencies: [
-            "Registry", "APIMachinery", "APITypes", "Storage",
+            "Registry", "APIMachinery", "APITypes", "Storage", "SPDY",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -176,12 +182,14 @@ let package = Package(
         .testTarget(name: "SimNodesTests", dependencies: [
             "SimNodes", "Client", "ClientLoopback", "Registry", "Storage", "APIMachinery",
         ], swiftSettings: strict),
-        .testTarget(name: "CRITests", dependencies: ["CRI"], swiftSettings: strict),
+        .testTarget(name: "CRITests", dependencies: ["CRI", "SPDY"], swiftSettings: strict),
+        .testTarget(name: "SPDYTests", dependencies: ["SPDY"], swiftSettings: strict),
         .testTarget(name: "HostOSTests", dependencies: [
             "HostOS",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
         .testTarget(name: "APIServerTests", dependencies: [
+            "SPDY",
             "APIServer", "Registry", "Storage", "APIMachinery", "APITypes",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

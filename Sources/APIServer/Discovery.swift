@@ -22,8 +22,16 @@ struct Discovery {
         switch subresource {
         case "finalize": return ["update"]
         case "binding", "eviction": return ["create"]
+        case "log": return ["get"]
+        case "attach", "exec", "portforward": return ["create", "get"]
         default: return ["get", "patch", "update"]
         }
+    }
+
+    /// The subresources listed for a resource: the store's, and for pods the streams proxied to kubelets.
+    static func subresources(of d: ResourceDefinition) -> [String] {
+        guard d.group.isEmpty, d.resource == "pods" else { return d.subresources }
+        return (d.subresources + PodStreamKind.allCases.map(\.rawValue)).sorted()
     }
 
     /// The group, version and kind a subresource answers with.
@@ -32,6 +40,9 @@ struct Discovery {
         case "scale": return ("autoscaling", "v1", "Scale")
         case "binding": return ("", "v1", "Binding")
         case "eviction": return ("policy", "v1", "Eviction")
+        case "attach": return ("", "v1", "PodAttachOptions")
+        case "exec": return ("", "v1", "PodExecOptions")
+        case "portforward": return ("", "v1", "PodPortForwardOptions")
         default: return (d.group, d.version, d.kind)
         }
     }
@@ -89,7 +100,7 @@ struct Discovery {
             if !d.shortNames.isEmpty { r["shortNames"] = .array(d.shortNames.map { .string($0) }) }
             if !d.categories.isEmpty { r["categories"] = .array(d.categories.map { .string($0) }) }
             items.append(.object(r))
-            for sub in d.subresources {
+            for sub in Self.subresources(of: d) {
                 let gvk = Self.subresourceKind(sub, of: d)
                 var item: [String: JSONValue] = ["name": .string("\(d.resource)/\(sub)"), "singularName": "", "namespaced": .bool(d.namespaced),
                                                  "kind": .string(gvk.kind), "verbs": Self.subresourceVerbs(sub)]
@@ -118,8 +129,8 @@ struct Discovery {
                     ]
                     if !d.shortNames.isEmpty { r["shortNames"] = .array(d.shortNames.map { .string($0) }) }
                     if !d.categories.isEmpty { r["categories"] = .array(d.categories.map { .string($0) }) }
-                    if !d.subresources.isEmpty {
-                        r["subresources"] = .array(d.subresources.map { sub -> JSONValue in
+                    if !Self.subresources(of: d).isEmpty {
+                        r["subresources"] = .array(Self.subresources(of: d).map { sub -> JSONValue in
                             let gvk = Self.subresourceKind(sub, of: d)
                             return ["subresource": .string(sub),
                              "responseKind": ["group": .string(gvk.group), "version": .string(gvk.version), "kind": .string(gvk.kind)],

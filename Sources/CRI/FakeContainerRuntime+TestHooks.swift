@@ -58,6 +58,8 @@ extension FakeContainerRuntime {
         images[id]?.uid = uid.map { value in .with { $0.value = value } } ?? Runtime_V1_Int64Value()
         if uid == nil { images[id]?.clearUid() }
         images[id]?.username = username
+    }
+
     /// What ContainerStats, ListContainerStats and the sandbox stats report for container `id`:
     /// cumulative CPU time, an optional usageNanoCores (containerd fills it in) and memory.
     public func setContainerUsage(_ id: String, usageCoreNanoSeconds: UInt64, usageNanoCores: UInt64? = nil,

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Registry
+import SPDY
 import Storage
 import Synchronization
 import Testing
@@ -139,15 +140,16 @@ struct RawHTTP {
 }
 
 /// A kubelet stand-in on a loopback port: /containerLogs answers a fixed or a step-by-step body;
-/// /exec and /attach accept a v4 WebSocket, echo stdin as stdout and end with a channel-3 Status;
+/// /exec and /attach accept a SPDY/3.1 upgrade, echo stdin as stdout and, at stdin's end, write
+/// "done" on stderr and a Status on the error stream;
 /// /portForward accepts a SPDY upgrade and echoes bytes.
 final class StubKubelet: Sendable {
     let port: Int
     let task: Task<Void, Never>
     /// Request lines seen.
     let requests = Mutex<[String]>([])
-    /// Channels of the WebSocket messages received from the API server.
-    let channelsReceived = Mutex<[UInt8]>([])
+    /// What arrived on the exec/attach streams from the API server ("stdin hello", "stdin EOF", …).
+    let streamEvents = Mutex<[String]>([])
     /// Opened to let a followed log continue after its first line.
     let followGate = Mutex(false)
     /// Set when a port-forward tunnel's API-server side closed.
@@ -188,7 +190,7 @@ final class StubKubelet: Sendable {
                 headEnd = (0..<max(0, buffer.count - 3)).first { buffer[$0] == 13 && buffer[$0 + 1] == 10 && buffer[$0 + 2] == 13 && buffer[$0 + 3] == 10 }
             }
             let head = String(decoding: buffer[..<headEnd!], as: UTF8.self)
-            var rest = Array(buffer[(headEnd! + 4)...])
+            let rest = Array(buffer[(headEnd! + 4)...])
             let requestLine = head.components(separatedBy: "\r\n")[0]
             requests.withLock { $0.append(requestLine) }
             let target = requestLine.split(separator: " ")[1]
@@ -215,40 +217,43 @@ final class StubKubelet: Sendable {
                 tunnelClosed.withLock { $0 = true }
                 return
             }
-            // /exec, /attach: WebSocket v4.
-            try await write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: x\r\nSec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n")
-            func send(_ channel: UInt8, _ payload: String) async throws {
-                let bytes = [channel] + Array(payload.utf8)
-                precondition(bytes.count < 126)
-                try await outbound.write(ByteBuffer(bytes: [0x82, UInt8(bytes.count)] + bytes))
-            }
+            // /exec, /attach: SPDY/3.1 with the streams the query asks for, opened in this order.
+            try await write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n")
+            let query = target.split(separator: "?").dropFirst().first.map(String.init) ?? ""
+            let tty = query.contains("tty=true")
+            var kinds = ["error"]
+            for name in ["stdin", "stdout", "stderr"] where query.contains("\(name)=true") && !(name == "stderr" && tty) { kinds.append(name) }
+            if tty { kinds.append("resize") }
+            var parser = SPDYFrameParser()
+            parser.append(rest)
+            var streams: [UInt32: String] = [:]
+            func id(_ kind: String) -> UInt32? { streams.first { $0.value == kind }?.key }
             while true {
-                // One masked client frame at a time.
-                while true {
-                    if rest.count >= 2 {
-                        let length = Int(rest[1] & 0x7F)
-                        precondition(length < 126 && rest[1] & 0x80 != 0, "the API server must mask small frames")
-                        if rest.count >= 6 + length { break }
+                while let frame = try parser.next() {
+                    switch frame {
+                    case .synStream(let stream, _):
+                        streams[stream] = streams.count < kinds.count ? kinds[streams.count] : "?"
+                    case .data(let stream, let payload, let fin):
+                        let kind = streams[stream] ?? "?"
+                        guard kind != "error" else { continue }
+                        if !payload.isEmpty {
+                            streamEvents.withLock { $0.append("\(kind) \(String(decoding: payload, as: UTF8.self))") }
+                            if kind == "stdin", let out = id("stdout") {
+                                try await outbound.write(ByteBuffer(bytes: SPDYFrameWriter.data(streamID: out, payload)))
+                            }
+                        }
+                        if fin, kind == "stdin" {
+                            streamEvents.withLock { $0.append("stdin EOF") }
+                            if let err = id("stderr") { try await outbound.write(ByteBuffer(bytes: SPDYFrameWriter.data(streamID: err, Array("done\n".utf8)))) }
+                            try await outbound.write(ByteBuffer(bytes: SPDYFrameWriter.data(streamID: 1, Array(#"{"metadata":{},"status":"Success"}"#.utf8), fin: true)))
+                            return
+                        }
+                    default:
+                        continue
                     }
-                    guard let chunk = try await iterator.next() else { return }
-                    rest += chunk.readableBytesView
                 }
-                let opcode = rest[0] & 0x0F
-                let length = Int(rest[1] & 0x7F)
-                let key = Array(rest[2..<6])
-                let payload = (0..<length).map { rest[6 + $0] ^ key[$0 & 3] }
-                rest.removeFirst(6 + length)
-                guard opcode == 0x2 else { continue }
-                guard let channel = payload.first else { continue }
-                channelsReceived.withLock { $0.append(channel) }
-                let text = String(decoding: payload.dropFirst(), as: UTF8.self)
-                if channel == 0, text == "bye" {
-                    try await send(2, "done\n")
-                    try await send(3, #"{"metadata":{},"status":"Success"}"#)
-                    try await outbound.write(ByteBuffer(bytes: [0x88, 2, 0x03, 0xE8]))
-                    return
-                }
-                if channel == 0 { try await send(1, text) }
+                guard let chunk = try await iterator.next() else { return }
+                parser.append(Array(chunk.readableBytesView))
             }
         }
     }

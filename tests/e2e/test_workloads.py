@@ -83,6 +83,11 @@ def test_scale_in_discovery(kubectl):
     core = {r["name"]: r for r in _json(kubectl("get", "--raw", "/api/v1"))["resources"]}
     assert core["pods/binding"]["kind"] == "Binding" and core["pods/binding"]["verbs"] == ["create"]
     assert core["pods/eviction"]["group"] == "policy" and core["pods/eviction"]["kind"] == "Eviction"
+    # The streams proxied to the node's kubelet.
+    assert core["pods/log"]["kind"] == "Pod" and core["pods/log"]["verbs"] == ["get"]
+    assert core["pods/exec"]["kind"] == "PodExecOptions" and core["pods/exec"]["verbs"] == ["create", "get"]
+    assert core["pods/attach"]["kind"] == "PodAttachOptions"
+    assert core["pods/portforward"]["kind"] == "PodPortForwardOptions"
 
 
 def test_selector_mismatch_is_invalid(kns, http, ns):

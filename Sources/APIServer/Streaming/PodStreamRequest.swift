@@ -2,7 +2,7 @@ import APIMachinery
 import Registry
 
 /// A pod subresource that streams from the node: log, exec, attach, portforward.
-enum PodStreamKind: String, Sendable {
+enum PodStreamKind: String, Sendable, CaseIterable {
     case log, exec, attach, portforward
 }
 

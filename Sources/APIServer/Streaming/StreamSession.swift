@@ -31,6 +31,11 @@ struct StreamSession: Sendable {
     }
 
     func run(_ webSocket: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>) async {
+        if plan.mode == .channels, plan.kind == .exec || plan.kind == .attach {
+            // SPDY to the kubelet: unlike WebSocket v4 it can carry stdin's end (kubectl cp, exec -i).
+            await RemoteCommandSession(plan: plan, logger: logger).run(webSocket)
+            return
+        }
         do {
             try await webSocket.executeThenClose { inbound, outbound in
                 let client = ClientSocket(outbound: outbound)

@@ -143,3 +143,15 @@ final class WatchBenchState: Sendable {
 func seconds(_ d: Duration) -> Double {
     Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
 }
+
+/// Polls `condition` every `interval` (an error counts as not yet) until it holds; after `timeout`
+/// seconds throws, naming `what` and adding `detail()` (e.g. the tail of a log).
+func pollUntil(_ what: String, timeout: Int, interval: Duration, detail: () -> String = { "" },
+               _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(timeout)
+    while ContinuousClock.now < deadline {
+        if (try? await condition()) == true { return }
+        try await Task.sleep(for: interval)
+    }
+    throw BenchError("timed out after \(timeout) s waiting for \(what)" + detail())
+}

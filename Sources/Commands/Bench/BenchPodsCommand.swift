@@ -190,13 +190,7 @@ struct BenchPodsCommand: AsyncParsableCommand {
     }
 
     func waitUntil(_ what: String, timeout: Int, log: String? = nil, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(timeout)
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else {
-                throw BenchError("timed out after \(timeout) s waiting for \(what)" + (log.map { " (see \($0))" } ?? ""))
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await pollUntil(what, timeout: timeout, interval: .milliseconds(20), detail: { log.map { " (see \($0))" } ?? "" }, condition)
     }
 }
 

@@ -283,13 +283,10 @@ struct BenchSchedulerCommand: AsyncParsableCommand {
     }
 
     func waitUntil(_ what: String, timeout: Int, log: String, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(timeout)
-        while ContinuousClock.now < deadline {
-            if (try? await condition()) == true { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        let tail = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").suffix(10).joined(separator: "\n") ?? ""
-        throw BenchError("timed out after \(timeout) s waiting for \(what); sim-nodes log:\n\(tail)")
+        try await pollUntil(what, timeout: timeout, interval: .milliseconds(100), detail: {
+            let tail = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").suffix(10).joined(separator: "\n") ?? ""
+            return "; sim-nodes log:\n\(tail)"
+        }, condition)
     }
 }
 
