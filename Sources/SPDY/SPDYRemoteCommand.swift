@@ -142,6 +142,11 @@ public final class SPDYRemoteCommand: Sendable {
     public func close() async {
         try? await channel.close()
     }
+
+    /// Starts closing the session without waiting (for cleanup paths that cannot await).
+    public func closeNow() {
+        channel.close(promise: nil)
+    }
 }
 
 /// Reads the upgrade answer, then frames; hands output to the session's stream.

@@ -67,7 +67,8 @@ struct BenchPodsCommand: AsyncParsableCommand {
         let agentData = scratch + "/agent"
         var arguments = ["agent", "--kubeconfig", kubeconfig, "--node-name", node, "--node-ip", "127.0.0.1",
                          "--data-dir", agentData, "--run-dir", runDir, "--pause-image", pauseImage,
-                         "--bridge", "swlbench0", "--pod-log-dir", agentData + "/logs", "--log-level", "warning"]
+                         "--bridge", "swlbench0", "--pod-log-dir", agentData + "/logs", "--log-level", "notice",
+                         "--kubelet-port", "0"]
         if let registries { arguments += ["--registries", registries] }
         let agentLog = scratch + "/agent.log"
         let agent = try BenchChild.start(arguments, log: agentLog)
@@ -95,7 +96,13 @@ struct BenchPodsCommand: AsyncParsableCommand {
 
         // The floor: the runtime alone, on the agent's containerd, with the kubelet's configurations.
         let runtime = try CRIClient(socketPath: runDir + "/containerd/containerd.sock")
-        let floor = try await Self.floor(runtime: runtime, pods: pods, image: image, logRoot: agentData + "/floor-logs")
+        let floor: [Double]
+        do {
+            floor = try await Self.floor(runtime: runtime, pods: pods, image: image, logRoot: agentData + "/floor-logs")
+        } catch {
+            let agentState = agent.exited().map { "the agent ended (\($0)); " } ?? ""
+            throw BenchError("the CRI floor failed: \(error); \(agentState)see \(agentLog) and \(agentData)/logs/containerd.log")
+        }
         await runtime.close()
         report.add("cri_floor_p50_ms", floor.percentile(50) * 1000, unit: "ms")
         report.add("cri_floor_p99_ms", floor.percentile(99) * 1000, unit: "ms")

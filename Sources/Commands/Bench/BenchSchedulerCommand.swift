@@ -355,10 +355,28 @@ struct BenchChild {
 
     func peakRSSMegabytes() -> Double { procStatusMegabytes(pid: process.processIdentifier, field: "VmHWM:") }
 
+    /// SIGTERM, then SIGKILL after 30 s. Reaps the child itself: Foundation's `waitUntilExit` can spin
+    /// forever from an async context when it never observes the exit.
     func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+        let pid = process.processIdentifier
+        guard kill(pid, 0) == 0 else { return }
+        kill(pid, SIGTERM)
+        for _ in 0..<300 {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) != 0 { return }
+            usleep(100_000)
+        }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
+    }
+
+    /// How the child ended, if it did (reaping it): "exit status N" or "signal N".
+    func exited() -> String? {
+        var status: Int32 = 0
+        guard waitpid(process.processIdentifier, &status, WNOHANG) == process.processIdentifier else { return nil }
+        let signal = status & 0x7f
+        return signal == 0 ? "exit status \((status >> 8) & 0xff)" : "signal \(signal)"
     }
 }
 
