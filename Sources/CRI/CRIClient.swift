@@ -29,54 +29,106 @@ public final class CRIClient: ContainerRuntime {
     public let socketPath: String
     public let options: Options
 
-    private let grpcClient: GRPCClient<HTTP2ClientTransport.Posix>
-    private let runtimeService: Runtime_V1_RuntimeService.Client<HTTP2ClientTransport.Posix>
-    private let imageService: Runtime_V1_ImageService.Client<HTTP2ClientTransport.Posix>
-    private let runTask: Task<Void, Never>
+    /// The connection calls go to, and how many went to it in the current 10-second window.
+    private let current: Mutex<(connection: Connection, windowStart: ContinuousClock.Instant, calls: Int)>
+    /// Connections being retired (their in-flight calls finish), awaited by `close()`.
+    private let retired = Mutex<[Connection]>([])
+
+    /// containerd ends many streams with RST_STREAM, and the HTTP/2 client closes a connection that
+    /// receives 200 of them within 10 seconds (its rapid-reset defence, not configurable): a busy
+    /// kubelet moves to a fresh connection before that.
+    static let callsPerConnectionWindow = 150
+    static let connectionWindow = Duration.seconds(10)
+
+    /// One gRPC client (one HTTP/2 connection) to the runtime.
+    final class Connection: Sendable {
+        let grpc: GRPCClient<HTTP2ClientTransport.Posix>
+        let runtime: Runtime_V1_RuntimeService.Client<HTTP2ClientTransport.Posix>
+        let images: Runtime_V1_ImageService.Client<HTTP2ClientTransport.Posix>
+        let runTask: Task<Void, Never>
+
+        init(socketPath: String) throws {
+            let transport: HTTP2ClientTransport.Posix
+            do {
+                transport = try HTTP2ClientTransport.Posix(
+                    target: .unixDomainSocket(path: socketPath, authority: "localhost"),
+                    transportSecurity: .plaintext,
+                    config: .defaults { config in
+                        // Reconnect promptly after a runtime restart instead of backing off for minutes.
+                        config.backoff = .init(initial: .milliseconds(100), max: .seconds(1), multiplier: 1.6, jitter: 0.2)
+                    }
+                )
+            } catch {
+                throw RuntimeError(.internalError, "cannot create a gRPC transport for unix://\(socketPath): \(error)")
+            }
+            let client = GRPCClient(transport: transport)
+            grpc = client
+            runtime = Runtime_V1_RuntimeService.Client(wrapping: client)
+            images = Runtime_V1_ImageService.Client(wrapping: client)
+            runTask = Task {
+                // Returns after beginGracefulShutdown(); a transport failure only ends this client.
+                try? await client.runConnections()
+            }
+        }
+
+        /// In-flight calls finish; a connection stuck in its handshake is cut after 2 s.
+        func shutDown() async {
+            grpc.beginGracefulShutdown()
+            let runTask = self.runTask
+            let cutter = Task {
+                try? await Task.sleep(for: .seconds(2))
+                if !Task.isCancelled { runTask.cancel() }
+            }
+            await runTask.value
+            cutter.cancel()
+        }
+    }
 
     /// Starts a client for the runtime listening on `socketPath`. Connecting is lazy: a missing
     /// socket surfaces as `.unavailable` from the calls.
     public init(socketPath: String, options: Options = Options()) throws {
         self.socketPath = socketPath
         self.options = options
-        let transport: HTTP2ClientTransport.Posix
-        do {
-            transport = try HTTP2ClientTransport.Posix(
-                target: .unixDomainSocket(path: socketPath, authority: "localhost"),
-                transportSecurity: .plaintext,
-                config: .defaults { config in
-                    // Reconnect promptly after a runtime restart instead of backing off for minutes.
-                    config.backoff = .init(initial: .milliseconds(100), max: .seconds(1), multiplier: 1.6, jitter: 0.2)
-                }
-            )
-        } catch {
-            throw RuntimeError(.internalError, "cannot create a gRPC transport for unix://\(socketPath): \(error)")
-        }
-        let client = GRPCClient(transport: transport)
-        self.grpcClient = client
-        self.runtimeService = Runtime_V1_RuntimeService.Client(wrapping: client)
-        self.imageService = Runtime_V1_ImageService.Client(wrapping: client)
-        self.runTask = Task {
-            // Returns after beginGracefulShutdown(); a transport failure only ends this client.
-            try? await client.runConnections()
-        }
+        current = Mutex((try Connection(socketPath: socketPath), ContinuousClock.now, 0))
     }
 
     deinit {
-        grpcClient.beginGracefulShutdown()
+        current.withLock { $0.connection.grpc.beginGracefulShutdown() }
+        for connection in retired.withLock({ $0 }) { connection.grpc.beginGracefulShutdown() }
     }
 
     /// Shuts the client down: in-flight calls finish, later calls fail with `.unavailable`.
     public func close() async {
-        grpcClient.beginGracefulShutdown()
-        // Graceful shutdown waits for connections; one stuck in its handshake is cut after 2 s.
-        let runTask = self.runTask
-        let cutter = Task {
-            try? await Task.sleep(for: .seconds(2))
-            if !Task.isCancelled { runTask.cancel() }
+        let connections = [current.withLock { $0.connection }] + retired.withLock { $0 }
+        await withTaskGroup(of: Void.self) { group in
+            for connection in connections { group.addTask { await connection.shutDown() } }
         }
-        await runTask.value
-        cutter.cancel()
+    }
+
+    /// The connection for the next call; a new one once the current has taken its share of this window.
+    func connectionForCall() -> Connection {
+        let now = ContinuousClock.now
+        let (connection, old) = current.withLock { state -> (Connection, Connection?) in
+            if now - state.windowStart > Self.connectionWindow {
+                state.windowStart = now
+                state.calls = 0
+            }
+            state.calls += 1
+            guard state.calls > Self.callsPerConnectionWindow, let fresh = try? Connection(socketPath: socketPath) else {
+                return (state.connection, nil)
+            }
+            let old = state.connection
+            state = (fresh, now, 1)
+            return (fresh, old)
+        }
+        if let old {
+            retired.withLock { $0.append(old) }
+            Task {
+                await old.shutDown()
+                retired.withLock { $0.removeAll { $0 === old } }
+            }
+        }
+        return connection
     }
 
     // MARK: Calls
@@ -85,7 +137,7 @@ public final class CRIClient: ContainerRuntime {
         _ method: String,
         timeout: Duration? = nil,
         retry: Bool = true,
-        _ body: @escaping @Sendable (CallOptions) async throws -> Response
+        _ body: @escaping @Sendable (Connection, CallOptions) async throws -> Response
     ) async throws -> Response {
         let clock = ContinuousClock()
         let start = clock.now
@@ -102,7 +154,8 @@ public final class CRIClient: ContainerRuntime {
                 // handshake would hold the call. The watchdog ends it a little after the deadline.
                 let remaining = deadline - clock.now + .milliseconds(500)
                 let frozen = callOptions
-                return try await Self.withWatchdog(remaining, method: method) { try await body(frozen) }
+                let connection = connectionForCall()
+                return try await Self.withWatchdog(remaining, method: method) { try await body(connection, frozen) }
             } catch let error as RPCError {
                 let mapped = Self.map(error, method: method)
                 let now = clock.now
@@ -187,17 +240,17 @@ public final class CRIClient: ContainerRuntime {
     // MARK: RuntimeService
 
     public func version(_ request: Runtime_V1_VersionRequest) async throws -> Runtime_V1_VersionResponse {
-        try await call("Version") { try await self.runtimeService.version(request, options: $0) }
+        try await call("Version") { try await $0.runtime.version(request, options: $1) }
     }
 
     public func status(_ request: Runtime_V1_StatusRequest) async throws -> Runtime_V1_StatusResponse {
-        try await call("Status") { try await self.runtimeService.status(request, options: $0) }
+        try await call("Status") { try await $0.runtime.status(request, options: $1) }
     }
 
     public func updateRuntimeConfig(_ request: Runtime_V1_UpdateRuntimeConfigRequest) async throws
         -> Runtime_V1_UpdateRuntimeConfigResponse
     {
-        try await call("UpdateRuntimeConfig") { try await self.runtimeService.updateRuntimeConfig(request, options: $0) }
+        try await call("UpdateRuntimeConfig") { try await $0.runtime.updateRuntimeConfig(request, options: $1) }
     }
 
     public func runPodSandbox(_ request: Runtime_V1_RunPodSandboxRequest) async throws
@@ -205,7 +258,7 @@ public final class CRIClient: ContainerRuntime {
     {
         // Not retried: a sandbox may have been created before the connection dropped.
         try await call("RunPodSandbox", timeout: max(options.callTimeout, .seconds(240)), retry: false) {
-            try await self.runtimeService.runPodSandbox(request, options: $0)
+            try await $0.runtime.runPodSandbox(request, options: $1)
         }
     }
 
@@ -213,7 +266,7 @@ public final class CRIClient: ContainerRuntime {
         -> Runtime_V1_StopPodSandboxResponse
     {
         try await call("StopPodSandbox", timeout: max(options.callTimeout, .seconds(120))) {
-            try await self.runtimeService.stopPodSandbox(request, options: $0)
+            try await $0.runtime.stopPodSandbox(request, options: $1)
         }
     }
 
@@ -221,27 +274,27 @@ public final class CRIClient: ContainerRuntime {
         -> Runtime_V1_RemovePodSandboxResponse
     {
         try await call("RemovePodSandbox", timeout: max(options.callTimeout, .seconds(120))) {
-            try await self.runtimeService.removePodSandbox(request, options: $0)
+            try await $0.runtime.removePodSandbox(request, options: $1)
         }
     }
 
     public func podSandboxStatus(_ request: Runtime_V1_PodSandboxStatusRequest) async throws
         -> Runtime_V1_PodSandboxStatusResponse
     {
-        try await call("PodSandboxStatus") { try await self.runtimeService.podSandboxStatus(request, options: $0) }
+        try await call("PodSandboxStatus") { try await $0.runtime.podSandboxStatus(request, options: $1) }
     }
 
     public func listPodSandbox(_ request: Runtime_V1_ListPodSandboxRequest) async throws
         -> Runtime_V1_ListPodSandboxResponse
     {
-        try await call("ListPodSandbox") { try await self.runtimeService.listPodSandbox(request, options: $0) }
+        try await call("ListPodSandbox") { try await $0.runtime.listPodSandbox(request, options: $1) }
     }
 
     public func createContainer(_ request: Runtime_V1_CreateContainerRequest) async throws
         -> Runtime_V1_CreateContainerResponse
     {
         try await call("CreateContainer", timeout: max(options.callTimeout, .seconds(120)), retry: false) {
-            try await self.runtimeService.createContainer(request, options: $0)
+            try await $0.runtime.createContainer(request, options: $1)
         }
     }
 
@@ -249,7 +302,7 @@ public final class CRIClient: ContainerRuntime {
         -> Runtime_V1_StartContainerResponse
     {
         try await call("StartContainer", timeout: max(options.callTimeout, .seconds(120)), retry: false) {
-            try await self.runtimeService.startContainer(request, options: $0)
+            try await $0.runtime.startContainer(request, options: $1)
         }
     }
 
@@ -259,7 +312,7 @@ public final class CRIClient: ContainerRuntime {
         // The runtime waits up to `timeout` seconds for the process before killing it.
         let grace = Duration.seconds(max(request.timeout, 0))
         return try await call("StopContainer", timeout: options.callTimeout + grace) {
-            try await self.runtimeService.stopContainer(request, options: $0)
+            try await $0.runtime.stopContainer(request, options: $1)
         }
     }
 
@@ -267,34 +320,34 @@ public final class CRIClient: ContainerRuntime {
         -> Runtime_V1_RemoveContainerResponse
     {
         try await call("RemoveContainer", timeout: max(options.callTimeout, .seconds(60))) {
-            try await self.runtimeService.removeContainer(request, options: $0)
+            try await $0.runtime.removeContainer(request, options: $1)
         }
     }
 
     public func listContainers(_ request: Runtime_V1_ListContainersRequest) async throws
         -> Runtime_V1_ListContainersResponse
     {
-        try await call("ListContainers") { try await self.runtimeService.listContainers(request, options: $0) }
+        try await call("ListContainers") { try await $0.runtime.listContainers(request, options: $1) }
     }
 
     public func containerStatus(_ request: Runtime_V1_ContainerStatusRequest) async throws
         -> Runtime_V1_ContainerStatusResponse
     {
-        try await call("ContainerStatus") { try await self.runtimeService.containerStatus(request, options: $0) }
+        try await call("ContainerStatus") { try await $0.runtime.containerStatus(request, options: $1) }
     }
 
     public func updateContainerResources(_ request: Runtime_V1_UpdateContainerResourcesRequest) async throws
         -> Runtime_V1_UpdateContainerResourcesResponse
     {
         try await call("UpdateContainerResources") {
-            try await self.runtimeService.updateContainerResources(request, options: $0)
+            try await $0.runtime.updateContainerResources(request, options: $1)
         }
     }
 
     public func reopenContainerLog(_ request: Runtime_V1_ReopenContainerLogRequest) async throws
         -> Runtime_V1_ReopenContainerLogResponse
     {
-        try await call("ReopenContainerLog") { try await self.runtimeService.reopenContainerLog(request, options: $0) }
+        try await call("ReopenContainerLog") { try await $0.runtime.reopenContainerLog(request, options: $1) }
     }
 
     public func execSync(_ request: Runtime_V1_ExecSyncRequest) async throws -> Runtime_V1_ExecSyncResponse {
@@ -302,68 +355,68 @@ public final class CRIClient: ContainerRuntime {
         let timeout: Duration = request.timeout > 0
             ? .seconds(request.timeout) + options.callTimeout : options.pullTimeout
         return try await call("ExecSync", timeout: timeout, retry: false) {
-            try await self.runtimeService.execSync(request, options: $0)
+            try await $0.runtime.execSync(request, options: $1)
         }
     }
 
     public func exec(_ request: Runtime_V1_ExecRequest) async throws -> Runtime_V1_ExecResponse {
-        try await call("Exec") { try await self.runtimeService.exec(request, options: $0) }
+        try await call("Exec") { try await $0.runtime.exec(request, options: $1) }
     }
 
     public func attach(_ request: Runtime_V1_AttachRequest) async throws -> Runtime_V1_AttachResponse {
-        try await call("Attach") { try await self.runtimeService.attach(request, options: $0) }
+        try await call("Attach") { try await $0.runtime.attach(request, options: $1) }
     }
 
     public func portForward(_ request: Runtime_V1_PortForwardRequest) async throws -> Runtime_V1_PortForwardResponse {
-        try await call("PortForward") { try await self.runtimeService.portForward(request, options: $0) }
+        try await call("PortForward") { try await $0.runtime.portForward(request, options: $1) }
     }
 
     public func containerStats(_ request: Runtime_V1_ContainerStatsRequest) async throws
         -> Runtime_V1_ContainerStatsResponse
     {
-        try await call("ContainerStats") { try await self.runtimeService.containerStats(request, options: $0) }
+        try await call("ContainerStats") { try await $0.runtime.containerStats(request, options: $1) }
     }
 
     public func listContainerStats(_ request: Runtime_V1_ListContainerStatsRequest) async throws
         -> Runtime_V1_ListContainerStatsResponse
     {
-        try await call("ListContainerStats") { try await self.runtimeService.listContainerStats(request, options: $0) }
+        try await call("ListContainerStats") { try await $0.runtime.listContainerStats(request, options: $1) }
     }
 
     public func podSandboxStats(_ request: Runtime_V1_PodSandboxStatsRequest) async throws
         -> Runtime_V1_PodSandboxStatsResponse
     {
-        try await call("PodSandboxStats") { try await self.runtimeService.podSandboxStats(request, options: $0) }
+        try await call("PodSandboxStats") { try await $0.runtime.podSandboxStats(request, options: $1) }
     }
 
     public func listPodSandboxStats(_ request: Runtime_V1_ListPodSandboxStatsRequest) async throws
         -> Runtime_V1_ListPodSandboxStatsResponse
     {
-        try await call("ListPodSandboxStats") { try await self.runtimeService.listPodSandboxStats(request, options: $0) }
+        try await call("ListPodSandboxStats") { try await $0.runtime.listPodSandboxStats(request, options: $1) }
     }
 
     // MARK: ImageService
 
     public func listImages(_ request: Runtime_V1_ListImagesRequest) async throws -> Runtime_V1_ListImagesResponse {
-        try await call("ListImages") { try await self.imageService.listImages(request, options: $0) }
+        try await call("ListImages") { try await $0.images.listImages(request, options: $1) }
     }
 
     public func imageStatus(_ request: Runtime_V1_ImageStatusRequest) async throws -> Runtime_V1_ImageStatusResponse {
-        try await call("ImageStatus") { try await self.imageService.imageStatus(request, options: $0) }
+        try await call("ImageStatus") { try await $0.images.imageStatus(request, options: $1) }
     }
 
     public func pullImage(_ request: Runtime_V1_PullImageRequest) async throws -> Runtime_V1_PullImageResponse {
-        try await call("PullImage", timeout: options.pullTimeout) { try await self.imageService.pullImage(request, options: $0) }
+        try await call("PullImage", timeout: options.pullTimeout) { try await $0.images.pullImage(request, options: $1) }
     }
 
     public func removeImage(_ request: Runtime_V1_RemoveImageRequest) async throws -> Runtime_V1_RemoveImageResponse {
         try await call("RemoveImage", timeout: max(options.callTimeout, .seconds(60))) {
-            try await self.imageService.removeImage(request, options: $0)
+            try await $0.images.removeImage(request, options: $1)
         }
     }
 
     public func imageFsInfo(_ request: Runtime_V1_ImageFsInfoRequest) async throws -> Runtime_V1_ImageFsInfoResponse {
-        try await call("ImageFsInfo") { try await self.imageService.imageFsInfo(request, options: $0) }
+        try await call("ImageFsInfo") { try await $0.images.imageFsInfo(request, options: $1) }
     }
 }
 

@@ -308,6 +308,26 @@ private func withContainerd(_ body: (PrivateContainerd, CRIClient) async throws 
         }
     }
 
+    /// containerd ends many streams with RST_STREAM; the HTTP/2 client closes a connection that
+    /// receives 200 of them within 10 s. A kubelet starting pods quickly makes that many calls.
+    @Test(.enabled(if: ContainerdEnvironment.available))
+    func manyQuickCallsOnOneClientAllSucceed() async throws {
+        try await withContainerd { _, client in
+            // StartContainer is never retried: a dropped connection would show as .unavailable.
+            for index in 0..<600 {
+                do {
+                    _ = try await client.startContainer(.with { $0.containerID = "no-such-container" })
+                    Issue.record("StartContainer of an unknown container succeeded")
+                } catch let error as RuntimeError where error.code == .notFound {
+                    continue
+                } catch {
+                    Issue.record("call \(index) failed: \(error)")
+                    throw error
+                }
+            }
+        }
+    }
+
     @Test(.enabled(if: ContainerdEnvironment.available))
     func clientReconnectsAfterARuntimeRestart() async throws {
         try await withContainerd { node, client in

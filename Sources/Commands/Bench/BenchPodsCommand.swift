@@ -193,6 +193,12 @@ struct BenchPodsCommand: AsyncParsableCommand {
             guard (try? process.run()) != nil else { continue }
             process.waitUntilExit()
         }
+        // The logs stay (beside the scratch directory) for a look after a failed run.
+        let logs = scratch + ".logs"
+        try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        for file in [scratch + "/agent.log", agentData + "/logs/containerd.log"] {
+            try? FileManager.default.moveItem(atPath: file, toPath: logs + "/" + (file as NSString).lastPathComponent)
+        }
         try? FileManager.default.removeItem(atPath: scratch)
     }
 
