@@ -26,9 +26,9 @@ public struct AgentConfiguration: Sendable {
     public var bridgeName = "cni0"
     /// Pod logs (`<logDirectory>/<ns>_<name>_<uid>/...`).
     public var podLogDirectory = "/var/log/pods"
-    /// How often the agent lets go of code pages it touched only while starting (nil: never; see
-    /// `CodePages`).
-    public var releaseCodePagesInterval: Duration? = .seconds(30)
+    /// How often the agent gives back code pages it touched only while starting and the free pages of
+    /// its heap (nil: never; see `MemoryRelease`).
+    public var releaseMemoryInterval: Duration? = .seconds(30)
     /// The kubelet server's port on the node IP (0: any free port).
     public var kubeletPort = 10250
     /// The local-path provisioner's directory on this node (the server's --default-local-storage-path):
@@ -80,11 +80,11 @@ public struct NodeAgent: Sendable {
         kubeletOptions.localPathBase = configuration.localStoragePath
         let kubelet = Kubelet(client: client, runtime: runtime, options: kubeletOptions,
                               facts: facts, configs: CRIConfigs(logRoot: configuration.podLogDirectory), logger: logger)
-        let trimmer = configuration.releaseCodePagesInterval.map { interval in
+        let trimmer = configuration.releaseMemoryInterval.map { interval in
             Task.detached(priority: .background) {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: interval)
-                    CodePages.release()
+                    MemoryRelease.all()
                 }
             }
         }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import HostOS
 
-@Suite struct CodePagesTests {
+@Suite struct MemoryReleaseTests {
     @Test func onlyTheExecutablesCodeMappingsAreReleased() {
         let maps = """
         55dcab5a8000-55dcafe48000 r-xp 00000000 fe:00 5318881                    /opt/bin/swiftlet
@@ -12,14 +12,17 @@ import Testing
         7f0000200000-7f0000300000 r-xp 00000000 00:00 0
         7f0000400000-7f0000500000 r-xp 00000000 fe:00 7                          /opt/bin/swiftlet (deleted)
         """
-        let ranges = CodePages.ranges(maps: maps, executable: "/opt/bin/swiftlet")
+        let ranges = MemoryRelease.ranges(maps: maps, executable: "/opt/bin/swiftlet")
         #expect(ranges.count == 1)
         #expect(ranges.first?.start == 0x55dcab5a8000 && ranges.first?.end == 0x55dcafe48000)
     }
 
     @Test func releasingKeepsTheProcessRunning() {
         // This test process's own code: dropped, then faulted back in by the very next calls.
-        #expect(CodePages.release() > 0)
-        #expect(CodePages.ranges(maps: "", executable: "x").isEmpty)
+        #expect(MemoryRelease.codePages() > 0)
+        #expect(MemoryRelease.ranges(maps: "", executable: "x").isEmpty)
+        MemoryRelease.freedHeap()
+        let buffer = [UInt8](repeating: 7, count: 1 << 20)
+        #expect(buffer.count == 1 << 20)
     }
 }
