@@ -195,18 +195,19 @@ final class StubKubelet: Sendable {
             requests.withLock { $0.append(requestLine) }
             let target = requestLine.split(separator: " ")[1]
             func write(_ s: String) async throws { try await outbound.write(ByteBuffer(string: s)) }
+            // One request per connection, and it says so (a pooled client must not reuse it).
             if target.hasPrefix("/containerLogs/") {
                 if target.contains("previous=true") {
                     let status = #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"previous terminated container \"c1\" in pod \"p1\" not found","reason":"BadRequest","code":400}"#
-                    try await write("HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: \(status.utf8.count)\r\n\r\n\(status)")
+                    try await write("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(status.utf8.count)\r\n\r\n\(status)")
                 } else if target.contains("follow=true") {
-                    try await write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    try await write("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n")
                     try await write("7\r\nline 1\n\r\n")
                     while !followGate.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
                     try await write("7\r\nline 2\n\r\n0\r\n\r\n")
                 } else {
                     let body = "hello from \(target)\n"
-                    try await write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                    try await write("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
                 }
                 return
             }

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import ok, wait_until
+from harness import Server, ok, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 NEEDED = ["/usr/bin/containerd", "/usr/sbin/runc", "/usr/lib/cni/bridge", "/usr/bin/umoci", "/usr/bin/skopeo", "/usr/bin/docker-registry"]
@@ -53,6 +53,31 @@ def offline_images(work: Path):
         yield registries
     finally:
         subprocess.run(["bash", str(REPO / "tools/build-test-images.sh"), "down"], env=env, stdout=subprocess.DEVNULL)
+
+
+@contextlib.contextmanager
+def server_with_agent(tmp_path_factory, name, node, bridge, extra_args=(), kinds="pods,deployments,replicasets"):
+    """`swiftlet server` running its own node agent on the offline images; yields (server, work dir, run dir).
+    At the end its workloads (`kinds`) are deleted, the server stopped and what the agent left removed."""
+    require_real_node()
+    work = tmp_path_factory.mktemp(name)
+    run = Path("/tmp") / f"swl-e2e-{name}-{os.getpid()}"
+    with offline_images(work) as registries:
+        server = Server(work / "server", name=name, agent=True, extra_args=[
+            "--node-name", node, "--node-ip", "127.0.0.1", "--run-dir", str(run), "--registries", str(registries),
+            "--pause-image", PAUSE_IMAGE, "--bridge", bridge, "--pod-log-dir", str(work / "pod-logs"), *extra_args])
+        try:
+            server.start()
+            yield server, work, run
+        finally:
+            try:
+                delete_all_pods(server, kinds=kinds)
+            except Exception:
+                pass
+            finally:
+                server.stop(timeout=30)
+                server.kill()
+                remove_agent_leftovers(bridge, server.data_dir / "agent", run)
 
 
 def delete_all_pods(server, kinds="pods,deployments,replicasets", timeout=60):

@@ -9,7 +9,6 @@ Needs root and the packages realnode.py lists.
 """
 
 import json
-import os
 import re
 import socket
 import subprocess
@@ -19,9 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness import Server, fails, ok, show, wait_until
-from realnode import PAUSE_IMAGE, attempt, delete_all_pods, http_get, pod, pods, remove_agent_leftovers
-from realnode import require_real_node, offline_images
+from harness import fails, ok, show, wait_until
+from realnode import attempt, http_get, pod, server_with_agent
 
 BRIDGE = "swlstr0"
 NODE = "streams-e2e"
@@ -29,27 +27,10 @@ NODE = "streams-e2e"
 
 @pytest.fixture(scope="module")
 def cluster(swiftlet_bin, tmp_path_factory):
-    require_real_node()
-    work = tmp_path_factory.mktemp("node-streams")
-    run = Path("/tmp") / f"swl-e2e-str-{os.getpid()}"
-    with offline_images(work) as registries:
-        server = Server(work / "server", name="node-streams", agent=True, extra_args=[
-            "--node-name", NODE, "--node-ip", "127.0.0.1", "--kubelet-port", "0", "--run-dir", str(run),
-            "--registries", str(registries), "--pause-image", PAUSE_IMAGE, "--bridge", BRIDGE,
-            "--pod-log-dir", str(work / "pod-logs"), "--default-local-storage-path", str(work / "storage")])
-        try:
-            server.start()
-            wait_until(lambda: _node_ready(server), timeout=90, msg=f"node {NODE} Ready")
-            yield server, work
-        finally:
-            try:
-                delete_all_pods(server, kinds="pods,deployments,replicasets,hpa,pvc")
-            except Exception:
-                pass
-            finally:
-                server.stop(timeout=30)
-                server.kill()
-                remove_agent_leftovers(BRIDGE, server.data_dir / "agent", run)
+    with server_with_agent(tmp_path_factory, "streams", NODE, BRIDGE, kinds="pods,deployments,replicasets,hpa,pvc",
+                           extra_args=["--kubelet-port", "0"]) as (server, _, _):
+        wait_until(lambda: _node_ready(server), timeout=90, msg=f"node {NODE} Ready")
+        yield server
 
 
 def _node_ready(server):
@@ -78,7 +59,7 @@ COUNTER = "i=0; while true; do echo line $i; i=$((i+1)); sleep 1; done"
 @pytest.fixture(scope="module")
 def talker(cluster):
     """A pod with two containers: `main` prints a numbered line every second, `side` greets once."""
-    server, _ = cluster
+    server = cluster
     _apply(server, _pod("talker", [
         {"name": "main", "image": "busybox:1.36", "command": ["sh", "-c", COUNTER]},
         {"name": "side", "image": "busybox:1.36", "command": ["sh", "-c", "echo side says hi; exec sleep 3600"]},
@@ -128,7 +109,7 @@ def test_logs_follow_streams_new_lines(talker):
 
 
 def test_logs_previous_shows_the_last_run(cluster):
-    server, _ = cluster
+    server = cluster
     _apply(server, _pod("crasher", [{"name": "c", "image": "busybox:1.36",
                                       "command": ["sh", "-c", "echo run $RANDOM; sleep 1; exit 3"]}]))
     wait_until(lambda: (((pod(server, "crasher") or {}).get("status") or {}).get("containerStatuses") or [{}])[0]
@@ -177,7 +158,7 @@ def test_python_client_exec(talker):
 
 
 def test_attach_reads_output_and_sends_stdin(cluster):
-    server, _ = cluster
+    server = cluster
     _apply(server, _pod("echoer", [{"name": "c", "image": "busybox:1.36", "stdin": True,
                                      "command": ["sh", "-c", "echo ready; while read l; do echo got $l; done"]}]))
     _running(server, "echoer")
@@ -204,7 +185,7 @@ def _free_port():
 
 
 def test_port_forward_reaches_the_pod(cluster):
-    server, _ = cluster
+    server = cluster
     _apply(server, _pod("pfweb", [{"name": "web", "image": "nginx:1.14.2", "ports": [{"containerPort": 80}]}]))
     _running(server, "pfweb")
     port = _free_port()
@@ -234,7 +215,7 @@ def test_cp_copies_into_and_out_of_a_container(talker, tmp_path):
 
 
 def test_a_claim_of_the_default_storage_class_binds_and_outlives_its_pod(cluster):
-    server, work = cluster
+    server = cluster
     sc = json.loads(ok(server.kubectl("get", "storageclass", "local-path", "-o", "json")).stdout)
     assert sc["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"] == "true"
     claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
@@ -250,7 +231,8 @@ def test_a_claim_of_the_default_storage_class_binds_and_outlives_its_pod(cluster
     assert pvc["status"]["phase"] == "Bound"
     pv = json.loads(ok(server.kubectl("get", "pv", pvc["spec"]["volumeName"], "-o", "json")).stdout)
     assert pv["spec"]["claimRef"]["name"] == "data" and pv["status"]["phase"] == "Bound"
-    assert pv["spec"]["hostPath"]["path"].startswith(str(work / "storage"))
+    # The server's default --default-local-storage-path: DATA-DIR/storage.
+    assert pv["spec"]["hostPath"]["path"].startswith(str(server.data_dir / "storage") + "/")
     written = wait_until(lambda: attempt(lambda: ok(server.kubectl("exec", "writer", "--", "cat", "/data/f")).stdout),
                          timeout=20, msg="file written")
     assert written.startswith("kept-")
@@ -293,7 +275,7 @@ def _deployment(name, command, cpu_limit="200m"):
 
 
 def test_an_hpa_scales_a_cpu_burner_up_and_back_down(cluster):
-    server, _ = cluster
+    server = cluster
     hpa = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "burner"},
            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "burner"},
                     "minReplicas": 1, "maxReplicas": 3,

@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness import Server, ok, wait_until
-from realnode import PAUSE_IMAGE, attempt, delete_all_pods, http_get, pod, remove_agent_leftovers
-from realnode import require_real_node, offline_images
+from harness import ok, wait_until
+from realnode import attempt, delete_all_pods, http_get, pod, server_with_agent
 
 BRIDGE = "swlsrv0"
 NODE = "server-e2e"
@@ -27,25 +26,8 @@ NODE = "server-e2e"
 
 @pytest.fixture(scope="module")
 def cluster(swiftlet_bin, tmp_path_factory):
-    require_real_node()
-    work = tmp_path_factory.mktemp("server-agent")
-    run = Path("/tmp") / f"swl-e2e-srv-{os.getpid()}"
-    with offline_images(work) as registries:
-        server = Server(work / "server", name="server-agent", agent=True, extra_args=[
-            "--node-name", NODE, "--node-ip", "127.0.0.1", "--run-dir", str(run), "--registries", str(registries),
-            "--pause-image", PAUSE_IMAGE, "--bridge", BRIDGE, "--pod-log-dir", str(work / "pod-logs")])
-        try:
-            server.start()
-            yield server, run
-        finally:
-            try:
-                delete_all_pods(server)
-            except Exception:
-                pass
-            finally:
-                server.stop(timeout=30)
-                server.kill()
-                remove_agent_leftovers(BRIDGE, server.data_dir / "agent", run)
+    with server_with_agent(tmp_path_factory, "srv", NODE, BRIDGE) as (server, _, run):
+        yield server, run
 
 
 def _apply(server, manifest):

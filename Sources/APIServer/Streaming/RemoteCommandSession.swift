@@ -54,7 +54,7 @@ struct RemoteCommandSession: Sendable {
             // Client → kubelet; whatever ends the client side ends the session (and the loop below).
             group.addTask {
                 defer { session.closeNow() }
-                try await clientToKubelet(client: client, inbound: inbound, session: session)
+                try await StreamSession.clientMessages(inbound, client: client) { try await forward($0, to: session) }
             }
             // Kubelet → client.
             for await item in session.output {
@@ -69,33 +69,6 @@ struct RemoteCommandSession: Sendable {
             group.addTask { try await Task.sleep(for: .seconds(2)) }
             _ = try? await group.next()
             group.cancelAll()
-        }
-    }
-
-    /// Forwards the client's messages until it closes or goes away; answers its pings.
-    func clientToKubelet(client: StreamSession.ClientSocket, inbound: NIOAsyncChannelInboundStream<WebSocketFrame>,
-                         session: SPDYRemoteCommand) async throws {
-        var message = ByteBuffer()
-        var inMessage = false
-        for try await frame in inbound {
-            switch frame.opcode {
-            case .ping:
-                try await client.send(frame.unmaskedData, opcode: .pong)
-            case .connectionClose:
-                var data = frame.unmaskedData
-                await client.close(data.readWebSocketErrorCode() ?? .normalClosure)
-                return
-            case .text, .binary, .continuation:
-                if frame.opcode != .continuation { message.clear(); inMessage = true }
-                guard inMessage else { continue }
-                var data = frame.unmaskedData
-                message.writeBuffer(&data)
-                guard frame.fin else { continue }
-                inMessage = false
-                try await forward(message, to: session)
-            default:
-                continue
-            }
         }
     }
 

@@ -85,30 +85,8 @@ struct StreamSession: Sendable {
             group.addTask {
                 // Whatever ends the client side ends the kubelet side (and so the read loop below).
                 defer { upstreamChannel.close(promise: nil) }
-                var message = ByteBuffer()
-                var inMessage = false
-                for try await frame in inbound {
-                    switch frame.opcode {
-                    case .ping:
-                        try await client.send(frame.unmaskedData, opcode: .pong)
-                    case .pong:
-                        continue
-                    case .connectionClose:
-                        var data = frame.unmaskedData
-                        let code = data.readWebSocketErrorCode() ?? .normalClosure
-                        await client.close(code)
-                        return
-                    case .text, .binary, .continuation:
-                        if frame.opcode != .continuation { message.clear(); inMessage = true }
-                        guard inMessage else { continue }
-                        var data = frame.unmaskedData
-                        message.writeBuffer(&data)
-                        guard frame.fin else { continue }
-                        inMessage = false
-                        try await forward(message, mode: mode, upstreamV5: upstreamV5, to: upstream)
-                    default:
-                        continue
-                    }
+                try await Self.clientMessages(inbound, client: client) { message in
+                    try await forward(message, mode: mode, upstreamV5: upstreamV5, to: upstream)
                 }
             }
             // Kubelet → client, in this task (the link's reader cannot leave it).
@@ -141,6 +119,34 @@ struct StreamSession: Sendable {
             group.addTask { try await Task.sleep(for: .seconds(2)) }
             _ = try? await group.next()
             group.cancelAll()
+        }
+    }
+
+    /// Hands each of the client's messages (fragments joined) to `handle`, answering its pings;
+    /// returns when the client closes (its close is answered) or goes away.
+    static func clientMessages(_ inbound: NIOAsyncChannelInboundStream<WebSocketFrame>, client: ClientSocket,
+                               _ handle: (ByteBuffer) async throws -> Void) async throws {
+        var message = ByteBuffer()
+        var inMessage = false
+        for try await frame in inbound {
+            switch frame.opcode {
+            case .ping:
+                try await client.send(frame.unmaskedData, opcode: .pong)
+            case .connectionClose:
+                var data = frame.unmaskedData
+                await client.close(data.readWebSocketErrorCode() ?? .normalClosure)
+                return
+            case .text, .binary, .continuation:
+                if frame.opcode != .continuation { message.clear(); inMessage = true }
+                guard inMessage else { continue }
+                var data = frame.unmaskedData
+                message.writeBuffer(&data)
+                guard frame.fin else { continue }
+                inMessage = false
+                try await handle(message)
+            default:
+                continue
+            }
         }
     }
 
