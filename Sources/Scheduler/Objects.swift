@@ -54,54 +54,6 @@ extension Array where Element == Toleration {
     func tolerates(_ taint: Taint) -> Bool { contains { $0.tolerates(taint) } }
 }
 
-/// A node selector requirement (`key`, `operator`, `values`) of node affinity.
-struct NodeSelectorRequirement: Sendable, Hashable {
-    var key: String
-    var op: String
-    var values: [String]
-
-    init(json: JSONValue) {
-        key = json["key"]?.stringValue ?? ""
-        op = json["operator"]?.stringValue ?? ""
-        values = (json["values"]?.arrayValue ?? []).compactMap(\.stringValue)
-    }
-
-    func matches(_ value: String?) -> Bool {
-        switch op {
-        case "In": return value.map(values.contains) ?? false
-        case "NotIn": return value.map { !values.contains($0) } ?? true
-        case "Exists": return value != nil
-        case "DoesNotExist": return value == nil
-        case "Gt", "Lt":
-            guard let value, let actual = Int64(value), values.count == 1, let bound = Int64(values[0]) else { return false }
-            return op == "Gt" ? actual > bound : actual < bound
-        default: return false
-        }
-    }
-}
-
-/// A node selector term: every expression (on labels) and every field requirement (on
-/// `metadata.name`) must match; a term with neither matches no node.
-struct NodeSelectorTerm: Sendable, Hashable {
-    var expressions: [NodeSelectorRequirement]
-    var fields: [NodeSelectorRequirement]
-
-    init(json: JSONValue) {
-        expressions = (json["matchExpressions"]?.arrayValue ?? []).map(NodeSelectorRequirement.init(json:))
-        fields = (json["matchFields"]?.arrayValue ?? []).map(NodeSelectorRequirement.init(json:))
-    }
-
-    func matches(labels: [String: String], name: String) -> Bool {
-        if expressions.isEmpty && fields.isEmpty { return false }
-        for e in expressions where !e.matches(labels[e.key]) { return false }
-        for f in fields {
-            guard f.key == "metadata.name", f.op == "In" || f.op == "NotIn" else { return false }
-            if !f.matches(name) { return false }
-        }
-        return true
-    }
-}
-
 /// The node constraints of a pod: `spec.nodeSelector` and required node affinity.
 struct RequiredNodeAffinity: Sendable, Hashable {
     var nodeSelector: [String: String]

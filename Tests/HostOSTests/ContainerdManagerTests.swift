@@ -15,7 +15,7 @@ func temporaryDirectory(_ prefix: String = "hostos") throws -> String {
         var options = ContainerdOptions(
             layout: ContainerdLayout(root: dir + "/root", state: dir + "/state", configDir: dir + "/etc", logFile: dir + "/containerd.log"),
             podCIDR: "10.77.0.0/24", sandboxImage: "127.0.0.1:5000/pause:3.9")
-        options.readinessTimeout = .seconds(2)
+        options.readinessTimeout = .seconds(20)  // generous: a loaded machine is slow, only the expiry test waits it out
         return options
     }
 

@@ -49,22 +49,7 @@ public enum PersistentVolumeMatching {
 
     /// True when the volume's required node affinity (if any) admits a node with these labels.
     public static func admits(_ volume: JSONValue, nodeLabels: [String: String]) -> Bool {
-        guard let terms = volume["spec"]?["nodeAffinity"]?["required"]?["nodeSelectorTerms"]?.arrayValue, !terms.isEmpty else { return true }
-        return terms.contains { term in
-            let expressions = term["matchExpressions"]?.arrayValue ?? []
-            return !expressions.isEmpty && expressions.allSatisfy { expression in
-                let key = expression["key"]?.stringValue ?? ""
-                let values = strings(expression["values"])
-                let value = nodeLabels[key]
-                switch expression["operator"]?.stringValue ?? "" {
-                case "In": return value.map(values.contains) ?? false
-                case "NotIn": return value.map { !values.contains($0) } ?? true
-                case "Exists": return value != nil
-                case "DoesNotExist": return value == nil
-                default: return false
-                }
-            }
-        }
+        NodeSelector.volume(volume, admits: nodeLabels, name: nodeLabels["kubernetes.io/hostname"] ?? "")
     }
 
     /// True when `volume` is free for `claim`: not bound to another claim (a claimRef naming this claim

@@ -37,11 +37,7 @@ public enum ClaimVolumes {
         if let ref = volume["spec"]?["claimRef"], let uid = ref["uid"]?.stringValue, !uid.isEmpty, uid != claim.uid {
             throw MountError("persistentvolume \"\(volume.name)\" is bound to a different claim", transient: true)
         }
-        let terms = volume["spec"]?["nodeAffinity"]?["required"]?["nodeSelectorTerms"]?.arrayValue ?? []
-        if !terms.isEmpty, !terms.contains(where: { term in
-            let expressions = term["matchExpressions"]?.arrayValue ?? []
-            return !expressions.isEmpty && expressions.allSatisfy { matches($0, nodeLabels) }
-        }) {
+        if !NodeSelector.volume(volume, admits: nodeLabels, name: nodeLabels["kubernetes.io/hostname"] ?? "") {
             throw MountError("persistentvolume \"\(volume.name)\" has a node affinity that does not match this node", transient: false)
         }
         let spec = volume["spec"]
@@ -58,18 +54,6 @@ public enum ClaimVolumes {
 
     static let otherSources = ["nfs", "csi", "iscsi", "rbd", "cephfs", "fc", "glusterfs", "awsElasticBlockStore",
                                           "gcePersistentDisk", "azureDisk", "azureFile", "cinder", "vsphereVolume"]
-
-    static func matches(_ expression: JSONValue, _ labels: [String: String]) -> Bool {
-        let value = labels[expression["key"]?.stringValue ?? ""]
-        let values = expression["values"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        switch expression["operator"]?.stringValue ?? "" {
-        case "In": return value.map(values.contains) ?? false
-        case "NotIn": return value.map { !values.contains($0) } ?? true
-        case "Exists": return value != nil
-        case "DoesNotExist": return value == nil
-        default: return false
-        }
-    }
 
     /// The name of the PersistentVolume a local-path directory belongs to: `pvc-<uid>` of
     /// `pvc-<uid>_<namespace>_<name>`; nil for other entries.
