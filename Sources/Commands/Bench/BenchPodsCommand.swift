@@ -50,6 +50,10 @@ struct BenchPodsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await runStoppingChildrenOnSignals { try await measure() }
+    }
+
+    func measure() async throws {
         let scratch = "/tmp/swiftlet-bench-pods-\(getpid())"
         let runDir = scratch + "/run"
         try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)

@@ -52,6 +52,10 @@ struct BenchSchedulerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await runStoppingChildrenOnSignals { try await measure() }
+    }
+
+    func measure() async throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-bench-scheduler-\(getpid())").path
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
