@@ -36,19 +36,8 @@ final class FakeVolumeDirectories: LocalVolumeDirectories {
     }
 
     func setUp(directories: FakeVolumeDirectories = FakeVolumeDirectories()) async throws -> Setup {
-        let registry = Registry(storage: MemoryStorage(), definitions: Registry.builtInDefinitions(), schema: BuiltInSchema())
-        try await registry.bootstrap()
-        let client = LoopbackClient(registry: registry)
-        let runtime = FakeContainerRuntime(runtimeName: "containerd", runtimeVersion: "1.6.20")
-        try await runtime.setPodSubnet("10.42.0.0/24")
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-kubelet-\(UUID().uuidString)").path
-        var options = KubeletOptions(nodeName: "node-a", rootDirectory: root)
-        options.resyncInterval = .milliseconds(50)
-        options.leaseInterval = .milliseconds(200)
-        options.localPathBase = "/storage"
-        let facts = HostFacts(hostname: "node-a", internalIP: "192.0.2.10", cpus: 2, memoryBytes: 4 << 30, ephemeralStorageBytes: 20 << 30)
-        let kubelet = Kubelet(client: client, runtime: runtime, options: options, facts: facts, volumeDirectories: directories)
-        return Setup(client: client, runtime: runtime, kubelet: kubelet, root: root, directories: directories)
+        let s = try await KubeletTests().setUp(volumeDirectories: directories) { $0.localPathBase = "/storage" }
+        return Setup(client: s.client, runtime: s.runtime, kubelet: s.kubelet, root: s.root, directories: directories)
     }
 
     static func volume(_ name: String, path: String, node: String = "node-a", claimUID: String? = nil) -> JSONValue {

@@ -27,7 +27,9 @@ func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -
         let root: String
     }
 
-    func setUp() async throws -> Setup {
+    /// A kubelet for node-a over a fake runtime and an in-memory API; `configure` adjusts its options.
+    func setUp(volumeDirectories: any LocalVolumeDirectories = HostLocalVolumeDirectories(),
+               configure: (inout KubeletOptions) -> Void = { _ in }) async throws -> Setup {
         let registry = Registry(storage: MemoryStorage(), definitions: Registry.builtInDefinitions(), schema: BuiltInSchema())
         try await registry.bootstrap()
         let client = LoopbackClient(registry: registry)
@@ -37,8 +39,9 @@ func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -
         var options = KubeletOptions(nodeName: "node-a", rootDirectory: root)
         options.resyncInterval = .milliseconds(50)
         options.leaseInterval = .milliseconds(200)
+        configure(&options)
         let facts = HostFacts(hostname: "node-a", internalIP: "192.0.2.10", cpus: 2, memoryBytes: 4 << 30, ephemeralStorageBytes: 20 << 30)
-        let kubelet = Kubelet(client: client, runtime: runtime, options: options, facts: facts)
+        let kubelet = Kubelet(client: client, runtime: runtime, options: options, facts: facts, volumeDirectories: volumeDirectories)
         return Setup(client: client, runtime: runtime, kubelet: kubelet, root: root)
     }
 
