@@ -13,8 +13,8 @@ PKGS="libsqlite3-dev containerd runc containernetworking-plugins"
 if ! dpkg -s $PKGS >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $PKGS
 fi
-swift build -c release --product swiftlet --static-swift-stdlib 2>&1 | tail -n 3
-install -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/swiftlet" /usr/local/bin/swiftlet
+scripts/build-release.sh
+install -m 0755 "$(swift build -c release --show-bin-path)/swiftlet" /usr/local/bin/swiftlet
 
 mkdir -p "$DATA_DIR" /var/log
 nohup /usr/local/bin/swiftlet server --data-dir "$DATA_DIR" --port "$PORT" \

@@ -2,7 +2,7 @@
 # Pod start latency on a real node, offline: builds the test images into a registry on 127.0.0.1:5000
 # (tools/build-test-images.sh), runs `swiftlet bench pods` with a registries.yaml that mirrors docker.io
 # to it, then stops the registry. As root. Arguments go to `swiftlet bench pods` (e.g. --pods 100).
-#   swift build -c release --product swiftlet --static-swift-stdlib && tools/bench-pods.sh --pods 100
+#   scripts/build-release.sh && tools/bench-pods.sh --pods 100
 # SWIFTLET_BIN overrides the binary (default: .build/release/swiftlet).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
