@@ -33,6 +33,8 @@ public final class CRIClient: ContainerRuntime {
     private let current: Mutex<(connection: Connection, windowStart: ContinuousClock.Instant, calls: Int)>
     /// Connections being retired (their in-flight calls finish), awaited by `close()`.
     private let retired = Mutex<[Connection]>([])
+    /// Every call's deadline.
+    let deadlines = CallDeadlines()
 
     /// containerd ends many streams with RST_STREAM, and the HTTP/2 client closes a connection that
     /// receives 200 of them within 10 seconds (its rapid-reset defence, not configurable): a busy
@@ -146,16 +148,15 @@ public final class CRIClient: ContainerRuntime {
         let retryUntil = start + options.connectRetryWindow
         while true {
             var callOptions = CallOptions.defaults
-            callOptions.timeout = max(deadline - clock.now, .milliseconds(1))
+            // No gRPC deadline (it is a sleeping task per call): `deadlines` ends the call instead, and
+            // cancelling it resets the stream, which ends it in the runtime too.
+            callOptions.timeout = nil
             callOptions.waitForReady = false
             callOptions.maxResponseMessageBytes = options.maxResponseMessageBytes
             do {
-                // gRPC's own deadline is not enough: a peer that never completes the HTTP/2
-                // handshake would hold the call. The watchdog ends it a little after the deadline.
-                let remaining = deadline - clock.now + .milliseconds(500)
                 let frozen = callOptions
                 let connection = connectionForCall()
-                return try await Self.withWatchdog(remaining, method: method) { try await body(connection, frozen) }
+                return try await withDeadline(deadline, method: method, timeout: timeout) { try await body(connection, frozen) }
             } catch let error as RPCError {
                 let mapped = Self.map(error, method: method)
                 let now = clock.now
@@ -171,20 +172,21 @@ public final class CRIClient: ContainerRuntime {
         }
     }
 
-    /// Runs `body` in a task and gives up on it (cancelling it) after `limit`.
-    static func withWatchdog<Response: Sendable>(
-        _ limit: Duration,
+    /// Runs `body` in a task and gives up on it (cancelling it) at `deadline`: also a peer that never
+    /// completes the HTTP/2 handshake cannot hold a call.
+    func withDeadline<Response: Sendable>(
+        _ deadline: ContinuousClock.Instant,
         method: String,
+        timeout: Duration,
         _ body: @escaping @Sendable () async throws -> Response
     ) async throws -> Response {
         let state = WatchdogState<Response>()
+        let deadlines = self.deadlines
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Response, any Error>) in
                 state.continuation.withLock { $0 = continuation }
-                let timer = Task {
-                    try? await Task.sleep(for: limit)
-                    if !Task.isCancelled,
-                       state.resume(.failure(RuntimeError(.deadlineExceeded, "\(method): no answer within \(limit)"))) {
+                let watch = deadlines.add(deadline: deadline) {
+                    if state.resume(.failure(RuntimeError(.deadlineExceeded, "\(method): no answer within \(timeout)"))) {
                         state.cancelWork()
                     }
                 }
@@ -194,7 +196,7 @@ public final class CRIClient: ContainerRuntime {
                     } catch {
                         _ = state.resume(.failure(error))
                     }
-                    timer.cancel()
+                    deadlines.remove(watch)
                 }
                 state.work.withLock { $0 = task }
             }
