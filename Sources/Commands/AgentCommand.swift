@@ -2,7 +2,6 @@ import ArgumentParser
 import Client
 import ClientHTTP
 import Cluster
-import Dispatch
 import Foundation
 import Logging
 
@@ -49,22 +48,8 @@ struct AgentCommand: AsyncParsableCommand {
         var configuration = agent.configuration(dataDirectory: dataDir, defaultNodeName: ProcessInfo.processInfo.hostName)
         configuration.localStoragePath = defaultLocalStoragePath
         let nodeAgent = NodeAgent(configuration: configuration, client: client, logger: logger)
-        let task = Task { try await nodeAgent.run() }
         // SIGINT/SIGTERM: stop the kubelet and containerd; running pods keep running in their shims.
-        let signals = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                logger.notice("signal \(number): stopping")
-                task.cancel()
-            }
-            source.resume()
-            return source
-        }
-        defer { signals.forEach { $0.cancel() } }
-        do {
-            try await task.value
-        } catch is CancellationError {
-        }
+        let signalLogger = logger
+        try await runCancellingOnSignals(onSignal: { signalLogger.notice("signal \($0): stopping") }) { try await nodeAgent.run() }
     }
 }

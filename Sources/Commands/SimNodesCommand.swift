@@ -1,6 +1,5 @@
 import ArgumentParser
 import ClientHTTP
-import Dispatch
 import Foundation
 import SimNodes
 
@@ -49,24 +48,7 @@ struct SimNodesCommand: AsyncParsableCommand {
         let client = try HTTPAPIClient(kubeconfigPath: kubeconfig)
         let log: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data("sim-nodes: \(line)\n".utf8)) }
         let simulator = NodeSimulator(client: client, options: options, log: log)
-        let task = Task { try await simulator.run() }
-
         // SIGINT/SIGTERM: stop heartbeating and exit; the nodes stay registered, as when a kubelet dies.
-        let signals = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                log("signal \(number): stopping")
-                task.cancel()
-            }
-            source.resume()
-            return source
-        }
-        defer { signals.forEach { $0.cancel() } }
-        do {
-            try await task.value
-        } catch is CancellationError {
-            return
-        }
+        try await runCancellingOnSignals(onSignal: { log("signal \($0): stopping") }) { try await simulator.run() }
     }
 }

@@ -156,21 +156,10 @@ func pollUntil(_ what: String, timeout: Int, interval: Duration, detail: () -> S
     throw BenchError("timed out after \(timeout) s waiting for \(what)" + detail())
 }
 
-/// Runs `body` in a task that SIGINT or SIGTERM cancels: its `defer`s then stop the children it started
-/// and clean up, as when it ends by itself (a killed benchmark would otherwise leave them running).
+/// Runs `body` so that SIGINT or SIGTERM cancels it: its `defer`s then stop the children it started and
+/// clean up, as when it ends by itself (a killed benchmark would otherwise leave them running).
 func runStoppingChildrenOnSignals(_ body: @escaping @Sendable () async throws -> Void) async throws {
-    let task = Task { try await body() }
-    let sources = [SIGINT, SIGTERM].map { number in
-        signal(number, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-        source.setEventHandler { task.cancel() }
-        source.resume()
-        return source
-    }
-    defer { sources.forEach { $0.cancel() } }
-    do {
-        try await task.value
-    } catch is CancellationError {
+    if try await runCancellingOnSignals(body) {
         throw BenchError("stopped by a signal (its children were stopped and its scratch directory removed)")
     }
 }

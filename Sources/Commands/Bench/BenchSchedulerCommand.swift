@@ -2,7 +2,6 @@ import APIMachinery
 import ArgumentParser
 import Client
 import ClientHTTP
-import Dispatch
 import Foundation
 import Scheduler
 import SchedulerService
@@ -82,21 +81,6 @@ struct BenchSchedulerCommand: AsyncParsableCommand {
         let simLog = scratch + "/sim-nodes.log"
         let sim = try BenchChild.start(["sim-nodes", "--kubeconfig", kubeconfig, "--count", String(nodes)], log: simLog)
         defer { sim.stop() }
-        // Interrupted: stop the children too (defers do not run on a signal).
-        let signals = [SIGINT, SIGTERM].map { (number: Int32) -> any DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                sim.process.terminate()
-                server.process.terminate()
-                server.process.waitUntilExit()
-                try? FileManager.default.removeItem(atPath: scratch)
-                Foundation.exit(128 + number)
-            }
-            source.resume()
-            return source
-        }
-        defer { signals.forEach { $0.cancel() } }
         let nodesStart = ContinuousClock.now
         try await waitUntil("\(nodes) Ready nodes", timeout: timeout, log: simLog) {
             try await Self.readyNodes(client) >= nodes
